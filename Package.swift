@@ -1,0 +1,75 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "retuple",
+    products: [
+        .executable(name: "retuple", targets: ["retuple"]),
+        .executable(name: "retuple-fixtures", targets: ["retuple-fixtures"]),
+        .library(name: "RetupleCore", targets: ["RetupleCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // C system libraries, found through pkg-config.
+        .systemLibrary(
+            name: "CRetupleSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CRetupleLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+
+        // Thin, safe Swift wrappers over the C libraries.
+        .target(name: "RetupleSQLite", dependencies: ["CRetupleSQLite"]),
+        .target(name: "RetuplePostgres", dependencies: ["CRetupleLibPQ"]),
+
+        // The product: driver protocol, models, unified schema, config.
+        .target(
+            name: "RetupleCore",
+            dependencies: [
+                "RetupleSQLite",
+                "RetuplePostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
+            name: "RetupleCLI",
+            dependencies: [
+                "RetupleCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "retuple", dependencies: ["RetupleCLI"]),
+
+        // Legacy (Keto v0.6) databases for tests, demos and benchmarks.
+        .target(name: "RetupleFixtures", dependencies: ["RetupleCore"]),
+        .executableTarget(
+            name: "retuple-fixtures",
+            dependencies: [
+                "RetupleFixtures",
+                "RetupleCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "RetupleSQLiteTests", dependencies: ["RetupleSQLite"]),
+        .testTarget(name: "RetuplePostgresTests", dependencies: ["RetuplePostgres"]),
+        .testTarget(
+            name: "RetupleCoreTests",
+            dependencies: ["RetupleCore", "RetupleFixtures"]
+        ),
+        .testTarget(
+            name: "RetupleCLITests",
+            dependencies: ["RetupleCLI", "RetupleCore", "RetupleFixtures"]
+        ),
+    ]
+)
