@@ -210,3 +210,10 @@ public final class PostgresConnection {
         }
     }
 }
+
+extension PostgresConnection {
+    /// The database name the connection uses.
+    public var databaseName: String {
+        PQdb(openHandle).map { String(cString: $0) } ?? ""
+    }
+}

@@ -104,3 +104,10 @@ public final class SQLiteConnection {
         String(cString: sqlite3_libversion())
     }
 }
+
+extension SQLiteConnection {
+    /// Rows changed by INSERT, UPDATE and DELETE since the connection opened.
+    public var totalChanges: Int {
+        Int(sqlite3_total_changes64(openHandle))
+    }
+}

@@ -1,1 +1,3 @@
-print("x")
+import RetupleCLI
+
+RetupleMain.main()

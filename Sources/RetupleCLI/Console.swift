@@ -1,0 +1,50 @@
+import Foundation
+
+/// The operator's terminal: results on stdout, prompts and errors on
+/// stderr or stdout as the format requires.
+///
+/// In `json` format stdout carries exactly one JSON document, so prompts
+/// go to stderr and informational lines are not printed.
+struct Console {
+    let format: OutputFormat
+    let quiet: Bool
+
+    /// An informational line: suppressed by `-q` and in `json` format.
+    func info(_ line: String) {
+        guard !quiet, format == .text else { return }
+        print(line)
+    }
+
+    /// A result line in text format (what the command was asked for).
+    func result(_ line: String) {
+        print(line)
+    }
+
+    /// Prints one JSON document on stdout.
+    func json<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        FileHandle.standardOutput.write(data)
+        FileHandle.standardOutput.write(Data("\n".utf8))
+    }
+
+    /// Asks a yes/no question and reads the answer from stdin.
+    ///
+    /// Only `y` or `yes` (any case) is yes; anything else, or end of input,
+    /// is no, so an unattended run never hangs or proceeds by accident.
+    func confirm(_ question: String) -> Bool {
+        let prompt = "\(question) [y/N] "
+        if format == .json {
+            FileHandle.standardError.write(Data(prompt.utf8))
+        } else {
+            print(prompt, terminator: "")
+            fflush(nil)
+        }
+        guard let answer = readLine() else {
+            info("")
+            return false
+        }
+        return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import ArgumentParser
+import RetupleCore
+
+/// `retuple migrate status`: every migration, applied or pending.
+struct MigrateStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "List every unified-schema migration, applied or pending."
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let context = try CommandContext(options: options)
+        let states = try context.withDatabase { database in
+            try SchemaMigrator(database: database, logger: context.logger).states()
+        }
+        let pending = states.filter { !$0.isApplied }.count
+        if context.options.format == .json {
+            try context.console.json(StatusReport(
+                migrations: states.map { .init(version: $0.migration.version, name: $0.migration.name, applied: $0.isApplied) },
+                pending: pending
+            ))
+            return
+        }
+        context.console.result("VERSION               NAME            STATUS")
+        for state in states {
+            let name = state.migration.name.padding(toLength: 15, withPad: " ", startingAt: 0)
+            context.console.result("\(state.migration.version)  \(name) \(state.isApplied ? "applied" : "pending")")
+        }
+        context.console.result(pending == 0 ? "the unified schema is up to date" : "\(pending) of \(states.count) migrations pending")
+    }
+}
+
+/// `migrate status -f json`.
+struct StatusReport: Encodable {
+    struct Entry: Encodable {
+        let version: String
+        let name: String
+        let applied: Bool
+    }
+
+    let migrations: [Entry]
+    let pending: Int
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import RetupleCore
+
+/// `retuple migrate up`: applies pending unified-schema migrations.
+struct MigrateUpCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Apply pending unified-schema migrations (shows them and asks first unless -y).",
+        discussion: "A missing SQLite file is created, but only once the migrations are approved."
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Flag(name: [.short, .customLong("yes")], help: "Apply without asking.")
+    var yes = false
+
+    func run() throws {
+        let context = try CommandContext(options: options)
+        let dsn = try context.dataSourceName()
+        if case .sqliteFile(let path) = dsn.target, !FileManager.default.fileExists(atPath: path) {
+            // Ask before the file exists, so that "no" creates nothing at all.
+            guard approve(UnifiedSchema.migrations, on: "new sqlite database \(path)", context) else { return }
+            try context.withDatabase(intent: .readWriteCreatingFile) { try apply(on: $0, context) }
+            return
+        }
+        try context.withDatabase { database in
+            let migrator = SchemaMigrator(database: database, logger: context.logger)
+            let pending = try migrator.pendingMigrations()
+            if pending.isEmpty {
+                // Still make sure a network exists: an up-to-date schema
+                // whose networks table was emptied by hand needs one.
+                return try apply(on: database, context)
+            }
+            guard approve(pending, on: database.location, context) else { return }
+            try apply(on: database, context)
+        }
+    }
+
+    /// Shows the plan and asks, unless `-y`.
+    private func approve(_ pending: [SchemaMigration], on location: String, _ context: CommandContext) -> Bool {
+        context.console.info("pending migrations on \(location):")
+        for migration in pending {
+            context.console.info("  \(migration.version)  \(migration.name)")
+        }
+        if yes || context.console.confirm("apply \(pending.count) migrations?") {
+            return true
+        }
+        context.console.info("nothing applied")
+        if context.options.format == .json {
+            try? context.console.json(UpReport(applied: [], network: nil, declined: true))
+        }
+        return false
+    }
+
+    private func apply(on database: any Database, _ context: CommandContext) throws {
+        let result = try SchemaMigrator(database: database, logger: context.logger).applyPending()
+        if context.options.format == .json {
+            try context.console.json(UpReport(
+                applied: result.applied.map(MigrationEntry.init),
+                network: .init(id: result.networkID, created: result.createdNetwork),
+                declined: false
+            ))
+            return
+        }
+        if result.applied.isEmpty {
+            context.console.info("nothing to apply: the unified schema is up to date")
+        } else {
+            context.console.info("applied \(result.applied.count) migrations")
+        }
+        if result.createdNetwork {
+            context.console.info("created network \(result.networkID)")
+        }
+    }
+}
+
+/// `migrate up -f json`.
+struct UpReport: Encodable {
+    struct NetworkEntry: Encodable {
+        let id: String
+        let created: Bool
+    }
+
+    let applied: [MigrationEntry]
+    let network: NetworkEntry?
+    let declined: Bool
+}
+
+/// A migration in JSON output.
+struct MigrationEntry: Encodable {
+    let version: String
+    let name: String
+
+    init(_ migration: SchemaMigration) {
+        version = migration.version
+        name = migration.name
+    }
+}

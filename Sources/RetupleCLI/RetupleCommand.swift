@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// The `retuple` command: lists its subcommands, nothing more.
+public struct RetupleCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "retuple",
+        abstract: "Upgrade a Keto v0.6 permission database to the v0.7 unified tuple table, on SQLite and PostgreSQL.",
+        version: "0.1.0",
+        subcommands: [MigrateCommand.self]
+    )
+
+    public init() {}
+}
+
+/// `retuple migrate …`: the unified schema.
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Apply, inspect or roll back the unified (Keto v0.7) schema.",
+        subcommands: [MigrateUpCommand.self, MigrateStatusCommand.self, MigrateDownCommand.self]
+    )
+}

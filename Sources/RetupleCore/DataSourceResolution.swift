@@ -1,0 +1,27 @@
+import Foundation
+
+/// Chooses the DSN by precedence: `--dsn`, then the `DSN` environment
+/// variable, then `dsn:` in the config file.
+///
+/// - Throws: `RetupleError` when none is given, or the chosen one is invalid
+///   (the message says which source it came from).
+public func resolveDataSourceName(
+    flag: String?,
+    environment: [String: String],
+    configuration: Configuration?
+) throws -> DataSourceName {
+    let candidates: [(String?, String)] = [
+        (flag, "--dsn"),
+        (environment["DSN"], "the DSN environment variable"),
+        (configuration?.dsn, "dsn: in the config file"),
+    ]
+    for (value, source) in candidates {
+        guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+        do {
+            return try DataSourceName(parsing: value)
+        } catch let error as RetupleError {
+            throw RetupleError("\(error.description) (from \(source))")
+        }
+    }
+    throw RetupleError("no database given: pass --dsn URL, set DSN, or put dsn: in the config file (-c)")
+}

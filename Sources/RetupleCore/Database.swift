@@ -1,0 +1,123 @@
+import Foundation
+
+/// The backends retuple works with.
+public enum DatabaseBackend: String, Sendable, CaseIterable {
+    case sqlite
+    case postgres
+}
+
+/// An open connection to one database: the contract both backends satisfy.
+///
+/// Every command runs over one `Database`. Implementations are not
+/// thread-safe; use a connection from one task at a time. SQL text never
+/// carries values: they are bound (`?` placeholders on both backends) or
+/// streamed through `bulkInsert`. Identifiers come from code, never from data.
+public protocol Database: AnyObject {
+    var backend: DatabaseBackend { get }
+
+    /// Runs one statement with its `?` parameters bound to `bindings`.
+    ///
+    /// - Returns: the number of rows the statement inserted, updated or
+    ///   deleted (0 for other statements).
+    /// - Throws: the backend's error (`SQLiteError` or `PostgresError`)
+    ///   carrying its code, message and the statement.
+    @discardableResult
+    func execute(_ sql: String, _ bindings: [DatabaseValue]) throws -> Int
+
+    /// Runs several `;`-separated statements that bind nothing, such as DDL.
+    func executeScript(_ sql: String) throws
+
+    /// Streams the rows of a query to `body` one at a time.
+    ///
+    /// Memory does not grow with the number of rows: SQLite steps its
+    /// statement, PostgreSQL fetches from a server-side cursor in batches
+    /// (inside the open transaction, or a short one of its own).
+    /// `body` may run other statements on this connection between rows.
+    /// The row is only valid during the call to `body`.
+    func forEachRow(_ sql: String, _ bindings: [DatabaseValue], _ body: (any DatabaseRow) throws -> Void) throws
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back
+    /// when it throws (and rethrows).
+    ///
+    /// - Throws: `DatabaseUsageError.nestedTransaction` when a transaction is
+    ///   already open on this connection; nothing is run then.
+    func transaction<T>(_ body: () throws -> T) throws -> T
+
+    /// Whether `transaction(_:)` is running on this connection.
+    var isInTransaction: Bool { get }
+
+    /// Inserts many rows into `table` the fastest way the backend offers:
+    /// `COPY … FROM STDIN` on PostgreSQL, one reused prepared INSERT on SQLite.
+    ///
+    /// Call it inside `transaction(_:)`; the rows become visible on commit.
+    /// `body` must not run other statements on this connection.
+    ///
+    /// - Parameters:
+    ///   - table: a table name from code, quoted by the implementation.
+    ///   - columns: column names from code, in the order values are given.
+    ///   - body: receives the inserter and calls `insert(_:)` per row.
+    /// - Returns: the number of rows inserted.
+    @discardableResult
+    func bulkInsert(into table: String, columns: [String], _ body: (any BulkInserter) throws -> Void) throws -> Int
+
+    /// A one-line description of where the connection goes, for messages;
+    /// never contains a password.
+    var location: String { get }
+
+    /// Closes the connection; later use is a programmer error.
+    func close()
+}
+
+/// Receives the rows of a `Database.bulkInsert` call.
+public protocol BulkInserter {
+    /// Adds one row; `values` are in the order of the columns given.
+    func insert(_ values: [DatabaseValue]) throws
+}
+
+/// Misuse of a `Database` that the caller can recover from.
+public struct DatabaseUsageError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let description: String
+
+    public static let nestedTransaction = DatabaseUsageError(
+        description: "a transaction is already open on this connection; nested transactions are refused"
+    )
+}
+
+extension Database {
+    /// Runs a query expected to return at most one row and returns it.
+    public func firstRow(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> [DatabaseValue]? {
+        var first: [DatabaseValue]?
+        try forEachRow(sql, bindings) { row in
+            if first == nil { first = (0..<row.count).map { row[$0] } }
+        }
+        return first
+    }
+
+    /// Runs a query and returns the first column of its first row.
+    public func scalar(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> DatabaseValue? {
+        try firstRow(sql, bindings)?.first
+    }
+
+    /// Runs a query and collects all its rows. Only for small results
+    /// (catalog queries, status); stream large ones with `forEachRow`.
+    public func allRows(_ sql: String, _ bindings: [DatabaseValue] = []) throws -> [[DatabaseValue]] {
+        var rows: [[DatabaseValue]] = []
+        try forEachRow(sql, bindings) { row in
+            rows.append((0..<row.count).map { row[$0] })
+        }
+        return rows
+    }
+
+    @discardableResult
+    public func execute(_ sql: String) throws -> Int {
+        try execute(sql, [])
+    }
+}
+
+/// Quotes an identifier for SQL (both backends accept double quotes).
+///
+/// Identifiers in retuple come from code or from the strict legacy-table
+/// name pattern, never from row data; quoting is a second line of defence.
+public func quoteIdentifier(_ name: String) -> String {
+    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+}

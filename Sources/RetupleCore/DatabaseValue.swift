@@ -1,0 +1,40 @@
+/// A value bound to a statement or read from a row, on either backend.
+public enum DatabaseValue: Hashable, Sendable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    /// Valid UTF-8 text.
+    case text(String)
+    /// Bytes that are not valid UTF-8 text: an SQLite BLOB, or SQLite TEXT
+    /// holding invalid UTF-8 (which SQLite stores without checking). Kept
+    /// as bytes so nothing is lost or replaced.
+    case bytes([UInt8])
+
+    /// The text, or nil for anything that is not valid UTF-8 text.
+    public var text: String? {
+        if case .text(let value) = self { return value }
+        return nil
+    }
+
+    /// The integer, or nil for anything that is not an integer.
+    public var integer: Int64? {
+        if case .integer(let value) = self { return value }
+        return nil
+    }
+
+    public var isNull: Bool { self == .null }
+}
+
+extension DatabaseValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(nilLiteral: ()) { self = .null }
+}
+
+/// One row of a streamed query, valid only inside the closure it is given to.
+public protocol DatabaseRow {
+    /// The number of columns.
+    var count: Int { get }
+    /// The value of the column at `index`, starting at 0.
+    subscript(_ index: Int) -> DatabaseValue { get }
+}

@@ -1,0 +1,132 @@
+import Logging
+
+/// Applies and rolls back the unified schema, keeping Keto's bookkeeping
+/// in `schema_migration` so that Keto v0.7 sees the same state.
+///
+/// `applyPending()` and `rollBack(steps:force:)` each run in one
+/// transaction: they change everything they plan or nothing.
+public struct SchemaMigrator {
+    let database: any Database
+    let logger: Logger
+
+    public init(database: any Database, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    /// Every migration, oldest first, with whether it is applied.
+    public func states() throws -> [SchemaMigrationState] {
+        let applied = try appliedVersions()
+        return UnifiedSchema.migrations.map {
+            SchemaMigrationState(migration: $0, isApplied: applied.contains($0.version))
+        }
+    }
+
+    /// The migrations `applyPending()` would run, oldest first.
+    public func pendingMigrations() throws -> [SchemaMigration] {
+        try states().filter { !$0.isApplied }.map(\.migration)
+    }
+
+    /// Whether every migration is applied.
+    public func isUpToDate() throws -> Bool {
+        try pendingMigrations().isEmpty
+    }
+
+    /// What `applyPending()` did.
+    public struct UpResult: Sendable {
+        public let applied: [SchemaMigration]
+        /// The network the tuples belong to.
+        public let networkID: String
+        /// Whether that network was created by this run.
+        public let createdNetwork: Bool
+    }
+
+    /// Applies every pending migration and makes sure a network exists, in
+    /// one transaction.
+    public func applyPending() throws -> UpResult {
+        try database.transaction {
+            try database.executeScript(UnifiedSchema.bookkeepingDDL)
+            let pending = try pendingMigrations()
+            for migration in pending {
+                logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                if let sql = migration.up[database.backend], !sql.isEmpty {
+                    try database.executeScript(sql)
+                }
+                try database.execute(
+                    "INSERT INTO schema_migration (version, version_self) VALUES (?, 0)",
+                    [.text(migration.version)]
+                )
+            }
+            // A v0.6 database counts its base migration as applied; record
+            // it under the v0.7 id too, so Keto v0.7 does not run it again.
+            let recorded = try recordedVersions()
+            if recorded.contains(UnifiedSchema.legacyBaseVersion) && !recorded.contains(UnifiedSchema.baseVersion) {
+                try database.execute(
+                    "INSERT INTO schema_migration (version, version_self) VALUES (?, 0)",
+                    [.text(UnifiedSchema.baseVersion)]
+                )
+            }
+            let network = try Network.ensure(in: database)
+            return UpResult(applied: pending, networkID: network.id, createdNetwork: network.created)
+        }
+    }
+
+    /// The migrations `rollBack(steps:force:)` would undo, newest first.
+    ///
+    /// - Parameter steps: how many applied migrations to undo; nil for all.
+    /// A base migration applied only through Keto v0.6's record is not
+    /// retuple's to undo and is left out.
+    public func rollbackPlan(steps: Int?) throws -> [SchemaMigration] {
+        let recorded = try recordedVersions()
+        let undoable = UnifiedSchema.migrations.filter { recorded.contains($0.version) }.reversed()
+        return Array(undoable.prefix(steps ?? undoable.count))
+    }
+
+    /// Undoes the newest applied migrations, in one transaction.
+    ///
+    /// The base migration of a database that Keto v0.6 created is left to
+    /// v0.6: only the v0.7 record of it is removed, never its table.
+    ///
+    /// - Parameters:
+    ///   - steps: how many to undo; nil for all.
+    ///   - force: undo even while `keto_relation_tuples` holds rows.
+    /// - Throws: `RetupleError` naming the row count when tuples would be
+    ///   lost and `force` is false; nothing is changed then.
+    @discardableResult
+    public func rollBack(steps: Int?, force: Bool) throws -> [SchemaMigration] {
+        try database.transaction {
+            let plan = try rollbackPlan(steps: steps)
+            if !force, try database.tableExists("keto_relation_tuples") {
+                let rows = try database.rowCount(of: "keto_relation_tuples")
+                if rows > 0 {
+                    throw RetupleError("keto_relation_tuples holds \(rows) rows; refusing to roll back the unified schema (pass --force to roll back anyway)")
+                }
+            }
+            let inheritedFromV06 = try recordedVersions().contains(UnifiedSchema.legacyBaseVersion)
+            for migration in plan {
+                logger.info("rolling back migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+                let keptForV06 = inheritedFromV06 && migration.version == UnifiedSchema.baseVersion
+                if !keptForV06, let sql = migration.down[database.backend], !sql.isEmpty {
+                    try database.executeScript(sql)
+                }
+                try database.execute("DELETE FROM schema_migration WHERE version = ?", [.text(migration.version)])
+            }
+            return plan
+        }
+    }
+
+    /// The versions recorded in `schema_migration`, as stored.
+    private func recordedVersions() throws -> Set<String> {
+        guard try database.tableExists(UnifiedSchema.bookkeepingTable) else { return [] }
+        return Set(try database.allRows("SELECT version FROM schema_migration").compactMap { $0.first?.text })
+    }
+
+    /// The applied versions, with the v0.6 base counted as its v0.7 id.
+    private func appliedVersions() throws -> Set<String> {
+        var versions = try recordedVersions()
+        if versions.contains(UnifiedSchema.legacyBaseVersion) {
+            versions.insert(UnifiedSchema.baseVersion)
+        }
+        return versions
+    }
+}
