@@ -61,15 +61,18 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "RetupleSQLiteTests", dependencies: ["RetupleSQLite"]),
-        .testTarget(name: "RetuplePostgresTests", dependencies: ["RetuplePostgres"]),
+        // Helpers shared by the test targets: the test PostgreSQL server,
+        // temporary directories. Not part of any product.
+        .target(name: "RetupleTestSupport", dependencies: ["RetuplePostgres"]),
+        .testTarget(name: "RetupleSQLiteTests", dependencies: ["RetupleSQLite", "RetupleTestSupport"]),
+        .testTarget(name: "RetuplePostgresTests", dependencies: ["RetuplePostgres", "RetupleTestSupport"]),
         .testTarget(
             name: "RetupleCoreTests",
-            dependencies: ["RetupleCore", "RetupleFixtures"]
+            dependencies: ["RetupleCore", "RetupleFixtures", "RetupleTestSupport"]
         ),
         .testTarget(
             name: "RetupleCLITests",
-            dependencies: ["RetupleCLI", "RetupleCore", "RetupleFixtures"]
+            dependencies: ["RetupleCore", "RetupleFixtures", "RetupleTestSupport", "retuple", "retuple-fixtures"]
         ),
     ]
 )
