@@ -7,7 +7,8 @@ public enum DatabaseValue: Hashable, Sendable {
     case text(String)
     /// Bytes that are not valid UTF-8 text: an SQLite BLOB, or SQLite TEXT
     /// holding invalid UTF-8 (which SQLite stores without checking). Kept
-    /// as bytes so nothing is lost or replaced.
+    /// as bytes so nothing is lost or replaced. Bound as TEXT on SQLite (the
+    /// storage class legacy columns hold) and as `bytea` hex on PostgreSQL.
     case bytes([UInt8])
 
     /// The text, or nil for anything that is not valid UTF-8 text.

@@ -94,7 +94,7 @@ private func bind(_ values: [DatabaseValue], to statement: SQLiteStatement) {
         case .integer(let integer): statement.bind(integer, at: index)
         case .real(let real): statement.bind(real, at: index)
         case .text(let text): statement.bind(text, at: index)
-        case .bytes(let bytes): statement.bind(bytes: bytes, asText: false, at: index)
+        case .bytes(let bytes): statement.bind(bytes: bytes, asText: true, at: index)
         }
     }
 }
