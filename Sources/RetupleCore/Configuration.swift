@@ -62,12 +62,8 @@ public struct Configuration: Sendable, Equatable {
         let file: ConfigurationFile
         do {
             file = try YAMLDecoder().decode(ConfigurationFile.self, from: text.isEmpty ? "{}" : text)
-        } catch let error as DecodingError {
-            throw RetupleError("config file \(source): \(describe(error))")
-        } catch let error as YamlError {
-            throw RetupleError("config file \(source) is not valid YAML or JSON: \(describe(error))")
-        } catch let error as RetupleError {
-            throw RetupleError("config file \(source): \(error.description)")
+        } catch {
+            throw RetupleError("config file \(source)\(describe(error))")
         }
         let configuration = Configuration(dsn: file.dsn, namespaces: file.namespaces?.entries ?? [])
         try configuration.validate(source: source)
@@ -140,6 +136,26 @@ private struct NamespaceEntry: Decodable {
         }
         id = Int32(rawID)
         name = try container.decode(String.self, forKey: .name)
+    }
+}
+
+/// A parse failure as the end of `config file X…`: `: namespaces[1].id:
+/// expected an integer`, or ` is not valid YAML or JSON: …`.
+///
+/// Yams wraps errors thrown while decoding, ours included, in
+/// `DecodingError.dataCorrupted` with the original as underlying error.
+private func describe(_ error: Error) -> String {
+    switch error {
+    case let error as RetupleError:
+        return ": " + error.description
+    case let error as YamlError:
+        return " is not valid YAML or JSON: " + describe(error)
+    case DecodingError.dataCorrupted(let context) where context.underlyingError != nil:
+        return describe(context.underlyingError!)
+    case let error as DecodingError:
+        return ": " + describe(error)
+    default:
+        return ": \(error)"
     }
 }
 
