@@ -41,7 +41,9 @@ public struct GeneratorPlan: Sendable {
         }
     }
 
-    func validate(for backend: DatabaseBackend) throws {
+    /// Checks the plan can be made on `backend`.
+    /// - Throws: `RetupleError` naming the flag or reason at fault.
+    public func validate(for backend: DatabaseBackend) throws {
         guard tuples >= 0 else { throw RetupleError("--tuples must not be negative") }
         guard (1...1_000).contains(namespaceCount) else { throw RetupleError("--namespaces must be between 1 and 1000") }
         let possible = Self.possibleReasons(on: backend)
