@@ -4,9 +4,9 @@
 
 PG_BIN=/usr/lib/postgresql/15/bin
 
-# Installs the build and test dependencies from Debian's packages when absent.
-ensure_packages() {
-    local wanted=(postgresql-15 libpq-dev libsqlite3-dev pkg-config)
+# Installs the named Debian packages that are absent.
+ensure_debian_packages() {
+    local wanted=("$@")
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -17,6 +17,16 @@ ensure_packages() {
     [ "$(id -u)" -ne 0 ] && sudo=sudo
     $sudo apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# What building retuple needs: the C libraries' headers and pkg-config.
+ensure_build_packages() {
+    ensure_debian_packages libpq-dev libsqlite3-dev pkg-config
+}
+
+# What the tests and the benchmark need on top: a PostgreSQL 15 server.
+ensure_test_packages() {
+    ensure_debian_packages libpq-dev libsqlite3-dev pkg-config postgresql-15
 }
 
 # Runs a command as the cluster's owner: `postgres` when we are root
