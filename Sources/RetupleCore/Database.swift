@@ -114,6 +114,31 @@ extension Database {
     }
 }
 
+/// Runs `body` between `begin` and `commit`, the way both backends do
+/// transactions: on a throw from `body` or from `commit`, `rollBackIfOpen`
+/// runs and the original error is rethrown.
+///
+/// `rollBackIfOpen` must check that the transaction is still open: SQLite
+/// ends it by itself on some errors, and a failed COMMIT may or may not
+/// have ended it.
+func runTransaction<T>(
+    begin: () throws -> Void,
+    commit: () throws -> Void,
+    rollBackIfOpen: () -> Void,
+    _ body: () throws -> T
+) throws -> T {
+    try begin()
+    let result: T
+    do {
+        result = try body()
+        try commit()
+    } catch {
+        rollBackIfOpen()
+        throw error
+    }
+    return result
+}
+
 /// Quotes an identifier for SQL (both backends accept double quotes).
 ///
 /// Identifiers in retuple come from code or from the strict legacy-table

@@ -58,23 +58,14 @@ public final class PostgresDatabase: Database {
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         guard !isInTransaction else { throw DatabaseUsageError.nestedTransaction }
-        try connection.execute("BEGIN")
         isInTransaction = true
         defer { isInTransaction = false }
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            _ = try? connection.execute("ROLLBACK")
-            throw error
-        }
-        do {
-            try connection.execute("COMMIT")
-        } catch {
-            if connection.transactionStatus != .idle { _ = try? connection.execute("ROLLBACK") }
-            throw error
-        }
-        return result
+        return try runTransaction(
+            begin: { try connection.execute("BEGIN") },
+            commit: { try connection.execute("COMMIT") },
+            rollBackIfOpen: { if connection.transactionStatus != .idle { _ = try? connection.execute("ROLLBACK") } },
+            body
+        )
     }
 
     @discardableResult

@@ -47,24 +47,14 @@ public final class SQLiteDatabase: Database {
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         guard !isInTransaction else { throw DatabaseUsageError.nestedTransaction }
-        try connection.executeScript("BEGIN IMMEDIATE")
         isInTransaction = true
         defer { isInTransaction = false }
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            try? connection.executeScript("ROLLBACK")
-            throw error
-        }
-        do {
-            try connection.executeScript("COMMIT")
-        } catch {
-            // A failed COMMIT may leave the transaction open (SQLITE_BUSY).
-            if !connection.isAutocommit { try? connection.executeScript("ROLLBACK") }
-            throw error
-        }
-        return result
+        return try runTransaction(
+            begin: { try connection.executeScript("BEGIN IMMEDIATE") },
+            commit: { try connection.executeScript("COMMIT") },
+            rollBackIfOpen: { if !connection.isAutocommit { try? connection.executeScript("ROLLBACK") } },
+            body
+        )
     }
 
     @discardableResult
