@@ -18,7 +18,8 @@ public protocol Database: AnyObject {
     /// Runs one statement with its `?` parameters bound to `bindings`.
     ///
     /// - Returns: the number of rows the statement inserted, updated or
-    ///   deleted (0 for other statements).
+    ///   deleted; 0 for DDL. (For a SELECT, PostgreSQL reports the rows it
+    ///   returned and SQLite 0: use `forEachRow` to read rows.)
     /// - Throws: the backend's error (`SQLiteError` or `PostgresError`)
     ///   carrying its code, message and the statement.
     @discardableResult

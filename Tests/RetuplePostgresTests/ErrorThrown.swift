@@ -1,0 +1,16 @@
+/// The error `body` throws, or nil when it returns.
+///
+/// Tests use this instead of `#expect(throws:)` and `#require(throws:)`
+/// inside closures (such as `withFreshConnection`'s body). With Swift 6.3.1
+/// those macros, given a closure while inside another closure, can make a
+/// later closure of the same enclosing closure run the macro's closure body
+/// instead of its own: a closure-naming collision in macro expansions.
+/// At the top level of a test function they are safe.
+func errorThrown(by body: () throws -> Void) -> (any Error)? {
+    do {
+        try body()
+        return nil
+    } catch {
+        return error
+    }
+}
