@@ -40,12 +40,8 @@ struct MigrateDownCommand: ParsableCommand {
                 if context.options.format == .json { try context.console.json(DownReport(rolledBack: [], declined: false)) }
                 return
             }
-            if !force, try database.tableExists("keto_relation_tuples") {
-                let rows = try database.rowCount(of: "keto_relation_tuples")
-                if rows > 0 {
-                    throw RetupleError("keto_relation_tuples holds \(rows) rows; refusing to roll back the unified schema (pass --force to roll back anyway)")
-                }
-            }
+            // Refuse before asking, so the operator is not asked in vain.
+            if !force { try migrator.ensureNoTuplesWouldBeLost() }
             context.console.info("migrations to roll back on \(database.location):")
             for migration in plan {
                 context.console.info("  \(migration.version)  \(migration.name)")

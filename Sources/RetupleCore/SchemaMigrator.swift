@@ -96,12 +96,7 @@ public struct SchemaMigrator {
     public func rollBack(steps: Int?, force: Bool) throws -> [SchemaMigration] {
         try database.transaction {
             let plan = try rollbackPlan(steps: steps)
-            if !force, try database.tableExists("keto_relation_tuples") {
-                let rows = try database.rowCount(of: "keto_relation_tuples")
-                if rows > 0 {
-                    throw RetupleError("keto_relation_tuples holds \(rows) rows; refusing to roll back the unified schema (pass --force to roll back anyway)")
-                }
-            }
+            if !force { try ensureNoTuplesWouldBeLost() }
             let inheritedFromV06 = try recordedVersions().contains(UnifiedSchema.legacyBaseVersion)
             for migration in plan {
                 logger.info("rolling back migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
@@ -112,6 +107,18 @@ public struct SchemaMigrator {
                 try database.execute("DELETE FROM schema_migration WHERE version = ?", [.text(migration.version)])
             }
             return plan
+        }
+    }
+
+    /// Throws unless `keto_relation_tuples` is missing or empty, so that a
+    /// rollback without `--force` never drops tuples.
+    ///
+    /// - Throws: `RetupleError` naming the number of rows.
+    public func ensureNoTuplesWouldBeLost() throws {
+        guard try database.tableExists("keto_relation_tuples") else { return }
+        let rows = try database.rowCount(of: "keto_relation_tuples")
+        if rows > 0 {
+            throw RetupleError("keto_relation_tuples holds \(rows) rows; refusing to roll back the unified schema (pass --force to roll back anyway)")
         }
     }
 
