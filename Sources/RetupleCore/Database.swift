@@ -56,10 +56,18 @@ public protocol Database: AnyObject {
     /// - Parameters:
     ///   - table: a table name from code, quoted by the implementation.
     ///   - columns: column names from code, in the order values are given.
+    ///   - conflictColumns: when given, a row whose values in these columns
+    ///     (a primary key or unique index of `table`) are already present is
+    ///     skipped instead of failing the insert: SQLite's
+    ///     `ON CONFLICT (…) DO NOTHING` per row; on PostgreSQL, COPY into a
+    ///     temporary table, then `INSERT … SELECT … ON CONFLICT DO NOTHING`.
     ///   - body: receives the inserter and calls `insert(_:)` per row.
-    /// - Returns: the number of rows inserted.
+    /// - Returns: the number of rows inserted (skipped rows not counted).
     @discardableResult
-    func bulkInsert(into table: String, columns: [String], _ body: (any BulkInserter) throws -> Void) throws -> Int
+    func bulkInsert(
+        into table: String, columns: [String], skippingConflictsOn conflictColumns: [String]?,
+        _ body: (any BulkInserter) throws -> Void
+    ) throws -> Int
 
     /// A one-line description of where the connection goes, for messages;
     /// never contains a password.
@@ -112,6 +120,12 @@ extension Database {
     @discardableResult
     public func execute(_ sql: String) throws -> Int {
         try execute(sql, [])
+    }
+
+    /// `bulkInsert` that fails on any conflict.
+    @discardableResult
+    public func bulkInsert(into table: String, columns: [String], _ body: (any BulkInserter) throws -> Void) throws -> Int {
+        try bulkInsert(into: table, columns: columns, skippingConflictsOn: nil, body)
     }
 }
 

@@ -69,11 +69,27 @@ public final class PostgresDatabase: Database {
     }
 
     @discardableResult
-    public func bulkInsert(into table: String, columns: [String], _ body: (any BulkInserter) throws -> Void) throws -> Int {
-        let sql = "COPY \(quoteIdentifier(table)) (\(columns.map(quoteIdentifier).joined(separator: ", "))) FROM STDIN"
-        return try connection.copyIn(sql) { writer in
+    public func bulkInsert(
+        into table: String, columns: [String], skippingConflictsOn conflictColumns: [String]?,
+        _ body: (any BulkInserter) throws -> Void
+    ) throws -> Int {
+        let columnList = columns.map(quoteIdentifier).joined(separator: ", ")
+        guard let conflictColumns else {
+            return try connection.copyIn("COPY \(quoteIdentifier(table)) (\(columnList)) FROM STDIN") { writer in
+                try body(PostgresCopyInserter(writer: writer, columnCount: columns.count))
+            }
+        }
+        // COPY cannot skip conflicts: stage the rows, then insert what is new.
+        let staging = quoteIdentifier("retuple_staging_\(table)")
+        try connection.execute("CREATE TEMPORARY TABLE \(staging) AS SELECT \(columnList) FROM \(quoteIdentifier(table)) WITH NO DATA")
+        defer { _ = try? connection.execute("DROP TABLE IF EXISTS \(staging)") }
+        try connection.copyIn("COPY \(staging) (\(columnList)) FROM STDIN") { writer in
             try body(PostgresCopyInserter(writer: writer, columnCount: columns.count))
         }
+        return try connection.execute("""
+            INSERT INTO \(quoteIdentifier(table)) (\(columnList)) SELECT \(columnList) FROM \(staging)
+            ON CONFLICT (\(conflictColumns.map(quoteIdentifier).joined(separator: ", "))) DO NOTHING
+            """).affectedRows
     }
 
     public func close() {

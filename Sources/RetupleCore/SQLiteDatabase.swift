@@ -58,10 +58,17 @@ public final class SQLiteDatabase: Database {
     }
 
     @discardableResult
-    public func bulkInsert(into table: String, columns: [String], _ body: (any BulkInserter) throws -> Void) throws -> Int {
+    public func bulkInsert(
+        into table: String, columns: [String], skippingConflictsOn conflictColumns: [String]?,
+        _ body: (any BulkInserter) throws -> Void
+    ) throws -> Int {
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        let sql = "INSERT INTO \(quoteIdentifier(table)) (\(columns.map(quoteIdentifier).joined(separator: ", "))) VALUES (\(placeholders))"
-        let inserter = SQLiteBulkInserter(statement: try connection.prepare(sql), columnCount: columns.count)
+        var sql = "INSERT INTO \(quoteIdentifier(table)) (\(columns.map(quoteIdentifier).joined(separator: ", "))) VALUES (\(placeholders))"
+        if let conflictColumns {
+            // Not `INSERT OR IGNORE`: that would also skip rows failing NOT NULL or CHECK.
+            sql += " ON CONFLICT (\(conflictColumns.map(quoteIdentifier).joined(separator: ", "))) DO NOTHING"
+        }
+        let inserter = SQLiteBulkInserter(statement: try connection.prepare(sql), columnCount: columns.count, connection: connection)
         try body(inserter)
         return inserter.inserted
     }
@@ -111,20 +118,23 @@ private struct SQLiteRow: DatabaseRow {
     }
 }
 
-/// Runs one prepared INSERT per row, resetting it in between.
+/// Runs one prepared INSERT per row, resetting it in between, and counts
+/// the rows it changed (a row skipped on conflict changes none).
 private final class SQLiteBulkInserter: BulkInserter {
     let statement: SQLiteStatement
     let columnCount: Int
+    let connection: SQLiteConnection
     var inserted = 0
 
-    init(statement: SQLiteStatement, columnCount: Int) {
+    init(statement: SQLiteStatement, columnCount: Int, connection: SQLiteConnection) {
         self.statement = statement
         self.columnCount = columnCount
+        self.connection = connection
     }
 
     func insert(_ values: [DatabaseValue]) throws {
         bind(values, to: statement)
         try statement.run()
-        inserted += 1
+        inserted += connection.changes
     }
 }
