@@ -26,8 +26,20 @@
 /// more than 9 fraction digits (Go truncates), a one-digit hour (Go's `15`
 /// accepts it), a comma before the fraction (Go 1.17+ accepts it), offsets
 /// outside ±23:59, and milliseconds whose nanosecond count overflows 64
-/// bits (Go wraps them; instants outside the years 1677–2262).
+/// bits (Go wraps them; instants outside the years 1677–2262). An instant
+/// outside the years 1 to 9999 (in UTC) is refused too: the unified
+/// column could not give it back in the 4-digit-year form Keto v0.7 reads
+/// on SQLite, and PostgreSQL has no year 0.
 public enum LegacyCommitTime {
+    /// The earliest and latest instants a unified `commit_time` holds:
+    /// 0001-01-01 00:00:00 and 9999-12-31 23:59:59.999999999 UTC.
+    static let representableRange = Timestamp(seconds: -62_135_596_800)...Timestamp(seconds: 253_402_300_799, nanoseconds: 999_999_999)
+
+    /// `instant`, or nil when it is outside `representableRange`.
+    private static func representable(_ instant: Timestamp) -> Timestamp? {
+        representableRange.contains(instant) ? instant : nil
+    }
+
     /// The instant a stored legacy `commit_time` denotes, or nil when it
     /// denotes none (the row is then broken: `invalid_commit_time`).
     ///
@@ -35,12 +47,9 @@ public enum LegacyCommitTime {
     /// REAL, BLOB (or invalid UTF-8) and NULL are never an instant.
     public static func parse(_ value: DatabaseValue) -> Timestamp? {
         switch value {
-        case .text(var text):
-            return text.withUTF8 { parse(text: UnsafeRawBufferPointer($0)) }
-        case .integer(let unixTime):
-            return parse(unixTime: unixTime)
-        case .real, .bytes, .null:
-            return nil
+        case .text(var text): text.withUTF8 { parse(text: UnsafeRawBufferPointer($0)) }
+        case .integer(let unixTime): parse(unixTime: unixTime)
+        case .real, .bytes, .null: nil
         }
     }
 
@@ -96,7 +105,7 @@ public enum LegacyCommitTime {
             year: Int64(year), month: month, day: day,
             hour: hour, minute: minute, second: second, nanoseconds: Int32(nanoseconds)
         )
-        return Timestamp(seconds: local.seconds - Int64(offset), nanoseconds: local.nanoseconds)
+        return representable(Timestamp(seconds: local.seconds - Int64(offset), nanoseconds: local.nanoseconds))
     }
 
     /// Unix time as mattn/go-sqlite3 reads an INTEGER: milliseconds beyond
@@ -104,7 +113,7 @@ public enum LegacyCommitTime {
     /// would overflow.
     static func parse(unixTime: Int64) -> Timestamp? {
         guard unixTime > 1_000_000_000_000 || unixTime < -1_000_000_000_000 else {
-            return Timestamp(seconds: unixTime)
+            return representable(Timestamp(seconds: unixTime))
         }
         guard !unixTime.multipliedReportingOverflow(by: 1_000_000).overflow else { return nil }
         var (seconds, milliseconds) = unixTime.quotientAndRemainder(dividingBy: 1_000)
@@ -112,7 +121,7 @@ public enum LegacyCommitTime {
             seconds -= 1
             milliseconds += 1_000
         }
-        return Timestamp(seconds: seconds, nanoseconds: Int32(milliseconds) * 1_000_000)
+        return representable(Timestamp(seconds: seconds, nanoseconds: Int32(milliseconds) * 1_000_000))
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {

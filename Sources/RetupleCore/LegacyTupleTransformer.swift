@@ -1,0 +1,143 @@
+import Foundation
+
+/// Turns legacy rows of one namespace into unified rows, or into broken-row
+/// records when a row cannot be carried over faithfully (PRODUCT §1.3).
+///
+/// Pure: it reads nothing but its arguments, so the same row always gives
+/// the same outcome and the same `shard_id`. When a row has several
+/// defects, the first in this order is reported: `null_field`,
+/// `invalid_utf8`, `malformed_subject`, `too_long`,
+/// `unknown_subject_namespace`, `invalid_commit_time`; so `recreate` is
+/// only given when the commit time is the one defect.
+///
+/// How stored values are read, as Keto v0.6's Go driver read them:
+/// - the legacy `shard_id` is not carried over (the unified one is the row
+///   key), so its value never makes a row broken;
+/// - an INTEGER in a text column is its decimal digits; a BLOB is its
+///   bytes, if they are UTF-8;
+/// - a REAL in a text column is reported `invalid_utf8` (it is not text,
+///   and its digits would be a guess);
+/// - lengths count Unicode scalars, as PostgreSQL's `VARCHAR(64)` counts
+///   characters in a UTF-8 database.
+public struct LegacyTupleTransformer {
+    /// The namespace whose legacy table the rows come from.
+    public let namespace: Namespace
+    /// The longest value, in characters, the unified text columns take.
+    public static let maximumLength = 64
+
+    private let namespaceIDs: [String: Int32]
+    private var rowKey: LegacyRowKey
+
+    /// - Parameters:
+    ///   - namespace: the namespace of the legacy table.
+    ///   - networkID: the network the unified rows belong to (`nid`).
+    ///   - configuration: resolves subject-set namespace names to ids.
+    public init(namespace: Namespace, networkID: UUID, configuration: Configuration) {
+        self.namespace = namespace
+        namespaceIDs = Dictionary(configuration.namespaces.map { ($0.name, $0.id) }, uniquingKeysWith: { first, _ in first })
+        rowKey = LegacyRowKey(networkID: networkID, namespaceID: namespace.id)
+    }
+
+    /// What becomes of one legacy row.
+    public enum Outcome: Hashable, Sendable {
+        case unified(UnifiedTuple)
+        case broken(BrokenTuple)
+    }
+
+    public mutating func transform(_ legacy: LegacyTuple) -> Outcome {
+        let commitTime = LegacyCommitTime.parse(legacy.commitTime)
+        let key = rowKey.key(of: legacy, commitTime: commitTime)
+        func broken(_ reason: BrokenReason, _ message: String, recreate: KetoRelationTuple? = nil) -> Outcome {
+            .broken(BrokenTuple(legacy: legacy, rowKey: key, reason: reason, message: message, recreate: recreate))
+        }
+
+        let columns = [("object", legacy.object), ("relation", legacy.relation), ("subject", legacy.subject), ("commit_time", legacy.commitTime)]
+        if let (column, _) = columns.first(where: { $0.1 == .null }) {
+            return broken(.nullField, "\(column) is NULL")
+        }
+        let object: String, relation: String, subjectText: String
+        switch (text(of: legacy.object), text(of: legacy.relation), text(of: legacy.subject)) {
+        case (.some(let o), .some(let r), .some(let s)):
+            (object, relation, subjectText) = (o, r, s)
+        default:
+            let column = columns.first { text(of: $0.1) == nil }!.0
+            return broken(.invalidUTF8, "\(column) is not valid UTF-8 text")
+        }
+
+        let subject = LegacySubject(parsing: subjectText)
+        if subject == .malformed {
+            return broken(.malformedSubject, "subject \(quoted(subjectText)) contains # but is not namespace:object#relation")
+        }
+        var lengths = [("object", object), ("relation", relation)]
+        switch subject {
+        case .id(let id): lengths.append(("subject_id", id))
+        case .set(_, let setObject, let setRelation): lengths += [("subject_set_object", setObject), ("subject_set_relation", setRelation)]
+        case .malformed: break
+        }
+        if let (column, value) = lengths.first(where: { exceedsMaximumLength($0.1) }) {
+            return broken(.tooLong, "\(column) is \(value.unicodeScalars.count) characters, over the \(Self.maximumLength) keto_relation_tuples.\(column) holds")
+        }
+
+        let unifiedSubject: TupleSubject
+        let recreateSubject: (id: String?, set: KetoRelationTuple.SubjectSet?)
+        switch subject {
+        case .id(let id):
+            unifiedSubject = .id(id)
+            recreateSubject = (id, nil)
+        case .set(let name, let setObject, let setRelation):
+            guard let id = namespaceIDs[name] else {
+                return broken(.unknownSubjectNamespace, "subject set namespace \(quoted(name)) is not in the configuration")
+            }
+            unifiedSubject = .set(namespaceID: id, object: setObject, relation: setRelation)
+            recreateSubject = (nil, .init(namespace: name, object: setObject, relation: setRelation))
+        case .malformed:
+            preconditionFailure("malformed subjects were reported above")
+        }
+
+        guard let commitTime else {
+            let recreate = KetoRelationTuple(
+                namespace: namespace.name, object: object, relation: relation,
+                subjectID: recreateSubject.id, subjectSet: recreateSubject.set
+            )
+            return broken(.invalidCommitTime, "commit_time \(describe(legacy.commitTime)) is not a time", recreate: recreate)
+        }
+        return .unified(UnifiedTuple(
+            shardID: key, namespaceID: namespace.id, object: object, relation: relation,
+            subject: unifiedSubject, commitTime: commitTime
+        ))
+    }
+}
+
+/// The text a legacy text column holds, as Keto v0.6 read it; nil when it
+/// is not text (invalid UTF-8, REAL) or NULL.
+private func text(of value: DatabaseValue) -> String? {
+    switch value {
+    case .text(let text): text
+    case .integer(let integer): String(integer)
+    case .bytes(let bytes): String(validating: bytes, as: UTF8.self)
+    case .real, .null: nil
+    }
+}
+
+/// Whether `value` has more Unicode scalars than a unified column holds.
+/// Scalars are never more than UTF-8 bytes, so short strings are not counted.
+private func exceedsMaximumLength(_ value: String) -> Bool {
+    value.utf8.count > LegacyTupleTransformer.maximumLength
+        && value.unicodeScalars.count > LegacyTupleTransformer.maximumLength
+}
+
+/// A value for a message, shortened so one bad row cannot flood a line.
+private func describe(_ value: DatabaseValue) -> String {
+    switch value {
+    case .null: "NULL"
+    case .integer(let integer): String(integer)
+    case .real(let real): String(real)
+    case .text(let text): quoted(text)
+    case .bytes(let bytes): "x'\(hexString(Array(bytes.prefix(32))))'"
+    }
+}
+
+private func quoted(_ text: String) -> String {
+    let shortened = text.unicodeScalars.count > 80 ? String(text.unicodeScalars.prefix(80)) + "…" : text
+    return "\"" + shortened.replacingOccurrences(of: "\n", with: "\\n") + "\""
+}
