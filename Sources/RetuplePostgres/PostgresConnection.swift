@@ -13,13 +13,22 @@ public final class PostgresConnection {
 
     /// Connects and waits until the connection is ready.
     ///
-    /// - Parameter conninfo: a `postgres://` URI or `key=value` string.
+    /// - Parameters:
+    ///   - conninfo: a `postgres://` URI or `key=value` string.
+    ///   - fallbackApplicationName: the `application_name` the server shows
+    ///     in `pg_stat_activity` when `conninfo` names none.
     /// - Throws: `PostgresError` without SQLSTATE when the string is malformed
     ///   or the server cannot be reached or refuses us; its message names
     ///   the host and port as libpq does, never the password.
-    public init(conninfo: String) throws {
+    public init(conninfo: String, fallbackApplicationName: String = "retuple") throws {
         password = try Self.password(in: conninfo)
-        let connection = PQconnectdb(conninfo)
+        // "If expand_dbname is non-zero, the value for the first dbname key
+        // word is checked to see if it is a connection string" (libpq-connect.html).
+        let connection = withArrayOfCStrings(["dbname", "fallback_application_name"]) { keywords in
+            withArrayOfCStrings([conninfo, fallbackApplicationName]) { values in
+                PQconnectdbParams(keywords, values, 1)
+            }
+        }
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
             let message = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
             // "Note that when PQconnectdb returns a null pointer ... [otherwise]
@@ -216,4 +225,12 @@ extension PostgresConnection {
     public var databaseName: String {
         PQdb(openHandle).map { String(cString: $0) } ?? ""
     }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings, as libpq's
+/// `…Params` functions take them.
+private func withArrayOfCStrings<T>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> T) -> T {
+    let duplicates = strings.map { strdup($0) }
+    defer { duplicates.forEach { free($0) } }
+    return body(duplicates.map { UnsafePointer($0) } + [nil])
 }
