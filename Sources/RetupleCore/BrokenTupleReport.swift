@@ -1,0 +1,203 @@
+import Foundation
+
+/// The report file of broken rows (PRODUCT §2.2 point 5): JSON Lines,
+/// mode 0600, created only when the first broken row is added.
+///
+/// Lines are buffered and written whole, each `write(2)` holding only
+/// complete lines, so a process killed at any moment leaves a file of
+/// whole lines. An existing file at the path is replaced: the report
+/// describes one run, and `retuple_broken_tuples` keeps the durable record.
+public final class BrokenTupleReport {
+    /// Where the report goes, as given.
+    public let path: String
+    /// Lines added so far.
+    public private(set) var lineCount = 0
+    private var descriptor: Int32 = -1
+    private var pending: [UInt8] = []
+    private let encoder: JSONEncoder
+
+    public init(path: String) {
+        self.path = path
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // SQLite can store an infinite REAL; JSON has no such number.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    }
+
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+    }
+
+    /// `retuple-broken-tuples-<UTC time>.jsonl`, e.g.
+    /// `retuple-broken-tuples-20261121T101500Z.jsonl`.
+    public static func defaultFileName(at time: Timestamp = .now()) -> String {
+        let (year, month, day, hour, minute, second) = time.components
+        let stamp = String(format: "%04d%02d%02dT%02d%02d%02dZ", Int(year), month, day, hour, minute, second)
+        return "retuple-broken-tuples-\(stamp).jsonl"
+    }
+
+    /// Whether the file was created (something was reported).
+    public var isCreated: Bool { descriptor >= 0 }
+
+    /// Checks, before anything changes, that the report could be written:
+    /// an existing path must be a writable regular file, a new one must be
+    /// in a writable directory.
+    ///
+    /// - Throws: `RetupleError` naming the path and what is wrong.
+    public func checkWritable() throws {
+        var status = stat()
+        if stat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFREG else {
+                throw RetupleError("cannot write the report to \(path): it exists and is not a regular file")
+            }
+            guard access(path, W_OK) == 0 else {
+                throw RetupleError("cannot write the report to \(path): the file is not writable")
+            }
+            return
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        let parent = directory.isEmpty ? "." : directory
+        guard stat(parent, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
+            throw RetupleError("cannot write the report to \(path): directory \(parent) does not exist")
+        }
+        guard access(parent, W_OK | X_OK) == 0 else {
+            throw RetupleError("cannot write the report to \(path): directory \(parent) is not writable")
+        }
+    }
+
+    /// Adds the line for one broken row; writes buffered lines when enough
+    /// have gathered.
+    public func add(_ line: BrokenTupleReportLine) throws {
+        pending.append(contentsOf: try encoder.encode(line))
+        pending.append(UInt8(ascii: "\n"))
+        lineCount += 1
+        if pending.count >= 1 << 16 { try flush() }
+    }
+
+    /// Writes every buffered line (creating the file on first use).
+    public func flush() throws {
+        guard !pending.isEmpty else { return }
+        if descriptor < 0 {
+            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { throw failure("cannot create") }
+            // The mode given to open(2) does not change an existing file's.
+            guard fchmod(descriptor, 0o600) == 0 else { throw failure("cannot restrict") }
+        }
+        try pending.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw failure("cannot write")
+                }
+                offset += written
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    private func failure(_ what: String) -> RetupleError {
+        RetupleError("\(what) the report \(path): \(String(cString: strerror(errno)))")
+    }
+}
+
+/// One line of the report (PRODUCT §2.3 "Report line"), also the shape
+/// operators edit to recreate tuples.
+public struct BrokenTupleReportLine: Codable, Hashable, Sendable {
+    public var namespace: String
+    public var namespaceID: Int32
+    public var table: String
+    public var shardID: ReportValue
+    public var object: ReportValue
+    public var relation: ReportValue
+    public var subject: ReportValue
+    public var commitTime: ReportValue
+    public var reason: BrokenReason
+    public var message: String
+    public var recreate: KetoRelationTuple?
+
+    public init(_ broken: BrokenTuple, in table: LegacyTable) {
+        namespace = table.namespace.name
+        namespaceID = table.namespace.id
+        self.table = table.name
+        shardID = ReportValue(broken.legacy.shardID)
+        object = ReportValue(broken.legacy.object)
+        relation = ReportValue(broken.legacy.relation)
+        subject = ReportValue(broken.legacy.subject)
+        commitTime = ReportValue(broken.legacy.commitTime)
+        reason = broken.reason
+        message = broken.message
+        recreate = broken.recreate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case namespace, table, object, relation, subject, reason, message, recreate
+        case namespaceID = "namespace_id"
+        case shardID = "shard_id"
+        case commitTime = "commit_time"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(namespace, forKey: .namespace)
+        try container.encode(namespaceID, forKey: .namespaceID)
+        try container.encode(table, forKey: .table)
+        try container.encode(shardID, forKey: .shardID)
+        try container.encode(object, forKey: .object)
+        try container.encode(relation, forKey: .relation)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(commitTime, forKey: .commitTime)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(message, forKey: .message)
+        try container.encode(recreate, forKey: .recreate) // null, not absent
+    }
+}
+
+/// A stored legacy value in a report: JSON null, a number, a string, or
+/// `{"hex": "…"}` for bytes that are not valid UTF-8.
+public enum ReportValue: Codable, Hashable, Sendable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case hex(String)
+
+    public init(_ value: DatabaseValue) {
+        switch value {
+        case .null: self = .null
+        case .integer(let integer): self = .integer(integer)
+        case .real(let real): self = .real(real)
+        case .text(let text): self = .text(text)
+        case .bytes(let bytes): self = .hex(hexString(bytes))
+        }
+    }
+
+    private struct Hex: Codable { let hex: String }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .integer(let integer): try container.encode(integer)
+        case .real(let real): try container.encode(real)
+        case .text(let text): try container.encode(text)
+        case .hex(let hex): try container.encode(Hex(hex: hex))
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let integer = try? container.decode(Int64.self) {
+            self = .integer(integer)
+        } else if let real = try? container.decode(Double.self) {
+            self = .real(real)
+        } else if let text = try? container.decode(String.self) {
+            self = .text(text)
+        } else {
+            self = .hex(try container.decode(Hex.self).hex)
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// `retuple_broken_tuples`: the durable record of legacy rows that could
+/// not be carried over, one row per legacy row however often the migration
+/// runs (its primary key is the row key).
+///
+/// The table belongs to retuple, not to Keto. It is created by the first
+/// migration transaction that needs it, so a dry run or a failed
+/// namespace leaves no trace of it. The legacy values are kept as stored:
+/// on SQLite the columns have no type, so a number stays a number and
+/// invalid UTF-8 stays bytes; on PostgreSQL they are text.
+public enum BrokenTupleTable {
+    public static let name = "retuple_broken_tuples"
+
+    /// The columns `record` writes, in order.
+    static let columns = [
+        "row_key", "nid", "namespace", "namespace_id", "legacy_table",
+        "shard_id", "object", "relation", "subject", "commit_time",
+        "reason", "message", "recreate", "recorded_at",
+    ]
+
+    /// Creates the table when it does not exist.
+    public static func create(in database: any Database) throws {
+        let (key, legacy, time) = switch database.backend {
+        case .postgres: ("UUID", "TEXT", "TIMESTAMP")
+        case .sqlite: ("TEXT", "", "DATETIME")
+        }
+        try database.executeScript("""
+            CREATE TABLE IF NOT EXISTS \(name) (
+                row_key      \(key) NOT NULL PRIMARY KEY,
+                nid          \(key) NOT NULL,
+                namespace    TEXT NOT NULL,
+                namespace_id INTEGER NOT NULL,
+                legacy_table TEXT NOT NULL,
+                shard_id     \(legacy),
+                object       \(legacy),
+                relation     \(legacy),
+                subject      \(legacy),
+                commit_time  \(legacy),
+                reason       TEXT NOT NULL,
+                message      TEXT NOT NULL,
+                recreate     TEXT NULL,
+                recorded_at  \(time) NOT NULL,
+                resolved_at  \(time) NULL
+            )
+            """)
+    }
+
+    /// Records broken rows of one legacy table; rows recorded before are
+    /// left as they are.
+    ///
+    /// - Returns: how many were recorded now (not before).
+    @discardableResult
+    static func record(
+        _ rows: [BrokenTuple], of table: LegacyTable, networkID: String, in database: any Database
+    ) throws -> Int {
+        guard !rows.isEmpty else { return 0 }
+        let now = DatabaseValue.text(Timestamp.now().text(for: database.backend))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try database.bulkInsert(into: name, columns: columns, skippingConflictsOn: ["row_key"]) { inserter in
+            for row in rows {
+                let recreate = try row.recreate.map { DatabaseValue.text(String(decoding: try encoder.encode($0), as: UTF8.self)) } ?? .null
+                try inserter.insert([
+                    .text(row.rowKey.lowercasedString), .text(networkID), .text(table.namespace.name),
+                    .integer(Int64(table.namespace.id)), .text(table.name),
+                    row.legacy.shardID, row.legacy.object, row.legacy.relation, row.legacy.subject, row.legacy.commitTime,
+                    .text(row.reason.rawValue), .text(row.message), recreate, now,
+                ])
+            }
+        }
+    }
+}

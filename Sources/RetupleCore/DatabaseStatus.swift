@@ -1,0 +1,51 @@
+import Logging
+
+/// What `retuple status` reports (PRODUCT §2.1): the legacy tables left,
+/// unified and broken rows per namespace, and the unified schema's state.
+///
+/// Reading it changes nothing and needs no configuration: names are shown
+/// where the configuration gives them, and a legacy table of an
+/// unconfigured id is listed rather than refused.
+public struct DatabaseStatus: Sendable {
+    public struct LegacyTableStatus: Sendable {
+        public let namespaceID: Int64
+        public let table: String
+        public let rows: Int
+    }
+
+    public struct NamespaceRows: Sendable {
+        public let namespaceID: Int64
+        public let rows: Int
+    }
+
+    public struct BrokenRows: Sendable {
+        public let namespaceID: Int64
+        public let recorded: Int
+        public let unresolved: Int
+    }
+
+    public let appliedMigrations: Int
+    public let pendingMigrations: Int
+    public let legacyTables: [LegacyTableStatus]
+    public let unifiedRows: [NamespaceRows]
+    public let brokenRows: [BrokenRows]
+
+    public init(of database: any Database, logger: Logger) throws {
+        let states = try SchemaMigrator(database: database, logger: logger).states()
+        appliedMigrations = states.filter(\.isApplied).count
+        pendingMigrations = states.count - appliedMigrations
+        let tables = try database.tableNames()
+        legacyTables = try tables.compactMap { name in
+            try LegacyLayout.namespaceID(ofTupleTable: name).map {
+                LegacyTableStatus(namespaceID: $0, table: name, rows: try database.rowCount(of: name))
+            }
+        }
+        unifiedRows = !tables.contains("keto_relation_tuples") ? [] : try database.allRows(
+            "SELECT namespace_id, count(*) FROM keto_relation_tuples GROUP BY namespace_id ORDER BY namespace_id"
+        ).map { NamespaceRows(namespaceID: $0[0].integer ?? -1, rows: Int($0[1].integer ?? 0)) }
+        brokenRows = !tables.contains(BrokenTupleTable.name) ? [] : try database.allRows("""
+            SELECT namespace_id, count(*), coalesce(sum(CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END), 0)
+            FROM \(BrokenTupleTable.name) GROUP BY namespace_id ORDER BY namespace_id
+            """).map { BrokenRows(namespaceID: $0[0].integer ?? -1, recorded: Int($0[1].integer ?? 0), unresolved: Int($0[2].integer ?? 0)) }
+    }
+}

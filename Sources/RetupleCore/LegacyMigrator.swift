@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+
+/// Moves the rows of legacy tables into `keto_relation_tuples`, one
+/// namespace per transaction (PRODUCT §1.3, §2.2).
+///
+/// One `LegacyMigrator` serves a whole run over one connection. Each
+/// namespace is read through a stream (memory does not depend on the
+/// table's size), transformed, written in batches (COPY on PostgreSQL, one
+/// reused prepared INSERT on SQLite) and its broken rows recorded in
+/// `retuple_broken_tuples` and the report, all before one commit. Rows
+/// already present (same deterministic `shard_id`) are counted, never
+/// written twice. Before the commit the figures must add up.
+public final class LegacyMigrator {
+    public let database: any Database
+    public let configuration: Configuration
+    private let logger: Logger
+    private let lock: MigrationLock
+    private let networkID: String
+    private let networkUUID: UUID
+
+    /// Rows gathered before they are written in one batch.
+    public var batchSize = 10_000
+    /// Told how far each namespace has got; nil for none.
+    public var progress: (any MigrationProgress)?
+
+    /// Opens a run on `database`.
+    ///
+    /// - Parameter lockTimeout: how long to wait for a legacy table or the
+    ///   database lock; nil waits without limit.
+    /// - Throws: `RetupleError` ("run `retuple migrate up` first") when the
+    ///   unified schema is not fully applied; nothing is changed then.
+    public init(database: any Database, configuration: Configuration, logger: Logger, lockTimeout: Duration?) throws {
+        self.database = database
+        self.configuration = configuration
+        self.logger = logger
+        lock = MigrationLock(database: database, timeout: lockTimeout)
+        let schema = SchemaMigrator(database: database, logger: logger)
+        let pending = try schema.pendingMigrations()
+        guard pending.isEmpty, let network = try Network.currentID(in: database) else {
+            throw RetupleError(
+                "the unified schema is not applied to \(database.location) (\(pending.count) migrations pending); run `retuple migrate up` first"
+            )
+        }
+        guard let uuid = UUID(uuidString: network) else {
+            throw RetupleError("networks.id \(network) in \(database.location) is not a UUID")
+        }
+        networkID = network
+        networkUUID = uuid
+    }
+
+    /// The legacy tables to work on: all of them, or the one of namespace
+    /// `name`.
+    ///
+    /// - Throws: `RetupleError` for a legacy table whose id is not
+    ///   configured, or a `name` that is not configured.
+    public func legacyTables(named name: String?) throws -> [LegacyTable] {
+        let tables = try database.legacyTables(configuredBy: configuration)
+        guard let name else { return tables }
+        guard let namespace = configuration.namespace(named: name) else {
+            throw RetupleError("namespace \(name) is not in the configuration")
+        }
+        return tables.filter { $0.namespace == namespace }
+    }
+
+    /// Migrates one namespace in one transaction.
+    ///
+    /// - Parameters:
+    ///   - dropWhenClean: drop the legacy table in the same transaction
+    ///     when no row is broken, so no write can slip in between.
+    ///   - dryRun: do everything, then roll back; `dropped` is false.
+    ///   - maxBroken: roll back when more rows than this are broken.
+    /// - Throws: `NamespaceFailure` when this namespace was rolled back
+    ///   and the run may go on (too many broken rows, lock wait ran out);
+    ///   any other error when the run cannot go on.
+    public func migrate(
+        _ table: LegacyTable, report: BrokenTupleReport, dropWhenClean: Bool, dryRun: Bool, maxBroken: Int?
+    ) throws -> NamespaceMigrationResult {
+        do {
+            return try lock.transaction {
+                var result = try migrateRows(of: table, report: report, maxBroken: maxBroken)
+                if dropWhenClean, result.broken == 0 {
+                    try dropLegacyTables(of: table)
+                    result.dropped = true
+                }
+                if dryRun { throw DryRunRollback(result: result) }
+                return result
+            }
+        } catch let rollback as DryRunRollback {
+            var result = rollback.result
+            result.dropped = false
+            return result
+        }
+    }
+
+    /// Checks, in a transaction of its own, whether every row of the legacy
+    /// table is accounted for, and drops it when so (or when `force`).
+    ///
+    /// - Throws: `NamespaceFailure` naming how many rows are not accounted
+    ///   for; nothing is dropped then.
+    public func drop(_ table: LegacyTable, force: Bool) throws -> LegacyAccounting {
+        try lock.transaction {
+            try lock.lockAgainstWriters(table)
+            let accounting = try LegacyAccounting(of: table, migrator: self)
+            if accounting.missing > 0, !force {
+                throw NamespaceFailure(
+                    table: table,
+                    description: "refusing to drop \(table.name): \(accounting.missing) of its \(accounting.legacy) rows are neither migrated nor recorded broken; run `retuple namespace migrate legacy \(table.namespace.name)` first, or pass --force to drop them"
+                )
+            }
+            try dropLegacyTables(of: table)
+            return accounting
+        }
+    }
+
+    /// Counts, in a transaction of its own, how the legacy table's rows
+    /// are accounted for; changes nothing.
+    public func account(_ table: LegacyTable) throws -> LegacyAccounting {
+        try lock.transaction { try LegacyAccounting(of: table, migrator: self) }
+    }
+
+    /// A transformer for `table`'s rows.
+    func transformer(for table: LegacyTable) -> LegacyTupleTransformer {
+        LegacyTupleTransformer(namespace: table.namespace, networkID: networkUUID, configuration: configuration)
+    }
+
+    /// The query that streams a legacy table's rows, `commit_time` as text
+    /// on PostgreSQL (ISO form, set by `MigrationLock`).
+    func legacyRowsQuery(_ table: LegacyTable) -> String {
+        let commitTime = database.backend == .postgres ? "commit_time::text" : "commit_time"
+        return "SELECT shard_id, object, relation, subject, \(commitTime) FROM \(quoteIdentifier(table.name))"
+    }
+
+    var networkIDValue: DatabaseValue { .text(networkID) }
+
+    private func migrateRows(of table: LegacyTable, report: BrokenTupleReport, maxBroken: Int?) throws -> NamespaceMigrationResult {
+        try lock.lockAgainstWriters(table)
+        try BrokenTupleTable.create(in: database)
+        let legacyCount = try database.rowCount(of: table.name)
+        progress?.started(table, rows: legacyCount)
+        defer { progress?.finished() }
+
+        let writer = UnifiedTupleWriter(
+            database: database, networkID: networkID, batchSize: batchSize,
+            skipsPresentRows: try mayHoldRows(of: table.namespace)
+        )
+        var transformer = transformer(for: table)
+        var broken: [BrokenTuple] = []
+        var result = NamespaceMigrationResult(table: table, legacy: legacyCount)
+        var read = 0
+        try database.forEachRow(legacyRowsQuery(table), []) { row in
+            read += 1
+            switch transformer.transform(LegacyTuple(row: row)) {
+            case .unified(let tuple):
+                try writer.write(tuple)
+            case .broken(let tuple):
+                result.broken += 1
+                if let maxBroken, result.broken > maxBroken {
+                    throw NamespaceFailure(
+                        table: table,
+                        description: "namespace \(table.namespace.name) has more than \(maxBroken) broken rows (--max-broken); rolled back"
+                    )
+                }
+                logger.debug("broken legacy row", metadata: ["table": "\(table.name)", "reason": "\(tuple.reason.rawValue)", "message": "\(tuple.message)"])
+                try report.add(BrokenTupleReportLine(tuple, in: table))
+                broken.append(tuple)
+                if broken.count >= batchSize {
+                    try BrokenTupleTable.record(broken, of: table, networkID: networkID, in: database)
+                    broken.removeAll(keepingCapacity: true)
+                }
+            }
+            if read % 4096 == 0 { progress?.advanced(to: read) }
+        }
+        try BrokenTupleTable.record(broken, of: table, networkID: networkID, in: database)
+        let written = try writer.finish()
+        result.migrated = written.inserted
+        result.alreadyPresent = written.skipped
+        try report.flush()
+
+        guard read == legacyCount, read == result.migrated + result.alreadyPresent + result.broken else {
+            throw RetupleError(
+                "\(table.name): figures do not add up (counted \(legacyCount), read \(read), migrated \(result.migrated), already present \(result.alreadyPresent), broken \(result.broken)); rolled back"
+            )
+        }
+        logger.info("namespace migrated", metadata: [
+            "namespace": "\(table.namespace.name)", "table": "\(table.name)", "rows": "\(read)", "broken": "\(result.broken)",
+        ])
+        return result
+    }
+
+    /// Whether `keto_relation_tuples` may already hold rows of this
+    /// namespace; when it holds none, rows are written without the
+    /// conflict check (on PostgreSQL, COPY straight into the table).
+    private func mayHoldRows(of namespace: Namespace) throws -> Bool {
+        try database.scalar(
+            "SELECT 1 FROM keto_relation_tuples WHERE nid = ? AND namespace_id = ? LIMIT 1",
+            [networkIDValue, .integer(Int64(namespace.id))]
+        ) != nil
+    }
+
+    private func dropLegacyTables(of table: LegacyTable) throws {
+        try database.execute("DROP TABLE \(quoteIdentifier(table.name))")
+        try database.execute("DROP TABLE IF EXISTS \(quoteIdentifier(table.migrationTable))")
+        logger.info("legacy table dropped", metadata: ["table": "\(table.name)"])
+    }
+}
+
+/// What became of one namespace.
+public struct NamespaceMigrationResult: Sendable, Equatable {
+    public let table: LegacyTable
+    /// Rows in the legacy table.
+    public var legacy: Int
+    /// Rows written to `keto_relation_tuples` now.
+    public var migrated = 0
+    /// Rows found there already (an earlier run wrote them).
+    public var alreadyPresent = 0
+    /// Rows reported and recorded broken.
+    public var broken = 0
+    /// Whether the legacy table was dropped.
+    public var dropped = false
+
+    public init(table: LegacyTable, legacy: Int) {
+        self.table = table
+        self.legacy = legacy
+    }
+}
+
+/// Told how a namespace migration advances; called on the migrating thread.
+public protocol MigrationProgress: AnyObject {
+    func started(_ table: LegacyTable, rows: Int)
+    func advanced(to rowsRead: Int)
+    func finished()
+}
+
+/// Carries a dry run's figures out of the transaction it rolls back.
+private struct DryRunRollback: Error {
+    let result: NamespaceMigrationResult
+}
