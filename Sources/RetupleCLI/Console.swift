@@ -15,6 +15,16 @@ struct Console {
         print(line)
     }
 
+    /// A line the operator must see before answering a question: on
+    /// stdout in text format, on stderr in `json` format, even with `-q`.
+    func notice(_ line: String) {
+        if format == .json {
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        } else {
+            print(line)
+        }
+    }
+
     /// A result line in text format (what the command was asked for).
     func result(_ line: String) {
         print(line)

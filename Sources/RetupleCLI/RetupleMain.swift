@@ -13,6 +13,9 @@ public enum RetupleMain {
             var command = try RetupleCommand.parseAsRoot()
             try command.run()
             exit(0)
+        } catch let exitCode as ExitCode {
+            // A status the command chose (3: broken rows), already explained.
+            exit(exitCode.rawValue)
         } catch {
             let code = RetupleCommand.exitCode(for: error)
             if code == .success {

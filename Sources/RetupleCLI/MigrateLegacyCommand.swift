@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import RetupleCore
+
+/// `retuple namespace migrate legacy`: the migration (PRODUCT §2.2).
+struct MigrateLegacyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "legacy",
+        abstract: "Move tuples from the legacy per-namespace tables into keto_relation_tuples.",
+        discussion: """
+            Each namespace migrates in one transaction. Rows that cannot be carried over \
+            faithfully are written to a report file and recorded in retuple_broken_tuples; their \
+            namespace keeps its legacy table and the run exits 3. Clean namespaces go on to the \
+            drop step. Asks before migrating and before each drop unless -y. Re-running is safe.
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Argument(help: "Only the namespace of this name (as in the configuration).")
+    var name: String?
+
+    @Flag(name: [.short, .customLong("yes")], help: "Migrate and drop without asking.")
+    var yes = false
+
+    @Flag(help: "Migrate nothing; drop legacy tables whose rows are all accounted for.")
+    var downOnly = false
+
+    @Flag(help: "Do the whole migration and write the report, then roll back.")
+    var dryRun = false
+
+    @Option(help: "The report file for broken rows (default: retuple-broken-tuples-<UTC time>.jsonl here).")
+    var report: String?
+
+    @Flag(help: "With --down-only: drop even rows that are not accounted for (they are lost).")
+    var force = false
+
+    @Option(help: "Roll a namespace back when it has more than this many broken rows.")
+    var maxBroken: Int?
+
+    @Option(help: "How long to wait for a legacy table or another retuple run: 30s, 500ms, 2m; 0 waits without limit.")
+    var lockTimeout = "30s"
+
+    func validate() throws {
+        guard DurationText.parse(lockTimeout) != nil else {
+            throw ValidationError("--lock-timeout \(lockTimeout) is not a duration such as 30s, 500ms or 2m")
+        }
+        if force, !downOnly {
+            throw ValidationError("--force only applies with --down-only")
+        }
+        if dryRun, downOnly {
+            throw ValidationError("--dry-run cannot be combined with --down-only; `retuple verify` checks what --down-only would")
+        }
+        if report != nil, downOnly {
+            throw ValidationError("--report does not apply with --down-only, which reads no rows to report")
+        }
+        if let maxBroken, maxBroken < 0 {
+            throw ValidationError("--max-broken must be 0 or more, got \(maxBroken)")
+        }
+    }
+
+    func run() throws {
+        let context = try CommandContext(options: options)
+        let reportFile = BrokenTupleReport(path: report ?? BrokenTupleReport.defaultFileName())
+        if !downOnly { try reportFile.checkWritable() }
+        let timeout = DurationText.parse(lockTimeout).flatMap { $0 == .zero ? nil : $0 }
+        var run = MigrationRun(dryRun: dryRun, brokenRowsExitThree: !downOnly)
+        try context.withDatabase { database in
+            let migrator = try LegacyMigrator(
+                database: database, configuration: context.configuration ?? Configuration(),
+                logger: context.logger, lockTimeout: timeout
+            )
+            migrator.progress = options.quiet ? nil : ProgressDisplay()
+            let tables = try migrator.legacyTables(named: name)
+            guard !tables.isEmpty else {
+                context.console.info("nothing to do: no legacy table\(name.map { " of namespace \($0)" } ?? "") is left in \(database.location)")
+                return
+            }
+            if downOnly {
+                try dropLegacyTables(tables, migrator, &run, context)
+            } else {
+                try migrate(tables, migrator, reportFile, &run, context)
+            }
+        }
+        try run.finish(report: reportFile, context.console)
+    }
+
+    private func migrate(
+        _ tables: [LegacyTable], _ migrator: LegacyMigrator, _ reportFile: BrokenTupleReport,
+        _ run: inout MigrationRun, _ context: CommandContext
+    ) throws {
+        try showPlan(tables, migrator.database, context)
+        guard yes || context.console.confirm("migrate these namespaces?") else {
+            context.console.info("nothing migrated")
+            return
+        }
+        for table in tables {
+            do {
+                var result = try migrator.migrate(table, report: reportFile, dropWhenClean: yes, dryRun: dryRun, maxBroken: maxBroken)
+                if !yes, !dryRun, result.broken == 0,
+                   context.console.confirm("drop the legacy table \(table.name) of namespace \(table.namespace.name)? This deletes all data in it") {
+                    do {
+                        _ = try migrator.drop(table, force: false)
+                        result.dropped = true
+                    } catch let failure as NamespaceFailure {
+                        run.add(result, context.console)
+                        run.fail(failure, context.console)
+                        continue
+                    }
+                }
+                run.add(result, context.console)
+            } catch let failure as NamespaceFailure {
+                run.fail(failure, context.console)
+            }
+        }
+    }
+
+    private func dropLegacyTables(_ tables: [LegacyTable], _ migrator: LegacyMigrator, _ run: inout MigrationRun, _ context: CommandContext) throws {
+        for table in tables {
+            guard yes || context.console.confirm(
+                "drop the legacy table \(table.name) of namespace \(table.namespace.name)? This deletes all data in it"
+            ) else {
+                let legacy = try migrator.database.rowCount(of: table.name)
+                run.add(NamespaceMigrationResult(table: table, legacy: legacy), context.console)
+                continue
+            }
+            do {
+                let accounting = try migrator.drop(table, force: force)
+                var result = NamespaceMigrationResult(table: table, legacy: accounting.legacy)
+                result.alreadyPresent = accounting.migrated
+                result.broken = accounting.broken
+                result.dropped = true
+                run.add(result, context.console)
+            } catch let failure as NamespaceFailure {
+                run.fail(failure, context.console)
+            }
+        }
+    }
+
+    /// Lists what will be migrated. Shown even with `-q` when a question
+    /// follows, so nobody approves blind; on stderr in `json` format.
+    private func showPlan(_ tables: [LegacyTable], _ database: any Database, _ context: CommandContext) throws {
+        var lines = ["legacy namespaces in \(database.location):"]
+        for table in tables {
+            lines.append("  \(table.namespace.name) (id \(table.namespace.id)): \(try database.rowCount(of: table.name)) rows in \(table.name)")
+        }
+        if dryRun { lines.append("dry run: every namespace is rolled back after its figures are taken") }
+        for line in lines {
+            if yes { context.console.info(line) } else { context.console.notice(line) }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import RetupleCore
+
+/// `retuple status`: what is left to migrate, and what was.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show legacy tables left, unified and broken rows per namespace, and the schema state.",
+        discussion: """
+            With --wait, polls (1s, doubling up to 10s) until no legacy table is left and exits 0 \
+            then; with --timeout it gives up after that long and exits 1. For deployment gates.
+            """
+    )
+
+    @OptionGroup var options: GlobalOptions
+
+    @Flag(help: "Block until no legacy table is left.")
+    var wait = false
+
+    @Option(help: "With --wait: give up after this long (30s, 10m, 1h).")
+    var timeout: String?
+
+    func validate() throws {
+        if let timeout {
+            guard wait else { throw ValidationError("--timeout only applies with --wait") }
+            guard DurationText.parse(timeout) != nil else {
+                throw ValidationError("--timeout \(timeout) is not a duration such as 30s, 10m or 1h")
+            }
+        }
+    }
+
+    func run() throws {
+        let context = try CommandContext(options: options)
+        let names = Dictionary(
+            (context.configuration?.namespaces ?? []).map { (Int64($0.id), $0.name) }, uniquingKeysWith: { first, _ in first }
+        )
+        try context.withDatabase(intent: .readOnly) { database in
+            var status = try DatabaseStatus(of: database, logger: context.logger)
+            if wait {
+                let deadline = timeout.flatMap(DurationText.parse).map { ContinuousClock.now + $0 }
+                var pause = Duration.seconds(1)
+                while !status.legacyTables.isEmpty {
+                    if let deadline, ContinuousClock.now + pause > deadline {
+                        throw RetupleError(
+                            "timed out after \(timeout ?? "") waiting: \(status.legacyTables.count) legacy tables are left in \(database.location)"
+                        )
+                    }
+                    Thread.sleep(forTimeInterval: Double(DurationText.milliseconds(pause)) / 1000)
+                    pause = min(pause * 2, .seconds(10))
+                    status = try DatabaseStatus(of: database, logger: context.logger)
+                }
+            }
+            try show(status, names: names, context.console)
+        }
+    }
+
+    private func show(_ status: DatabaseStatus, names: [Int64: String], _ console: Console) throws {
+        func name(_ id: Int64) -> String? { names[id] }
+        if console.format == .json {
+            try console.json(StatusDocument(
+                schema: .init(applied: status.appliedMigrations, pending: status.pendingMigrations),
+                legacy: status.legacyTables.map { .init(name: name($0.namespaceID), id: $0.namespaceID, table: $0.table, rows: $0.rows) },
+                unified: status.unifiedRows.map { .init(name: name($0.namespaceID), id: $0.namespaceID, rows: $0.rows) },
+                broken: status.brokenRows.map { .init(name: name($0.namespaceID), id: $0.namespaceID, recorded: $0.recorded, unresolved: $0.unresolved) }
+            ))
+            return
+        }
+        console.result(keyValueLine("schema", [
+            "applied": String(status.appliedMigrations), "pending": String(status.pendingMigrations),
+            "state": status.pendingMigrations == 0 ? "up_to_date" : "migrate_up_needed",
+        ]))
+        if status.legacyTables.isEmpty { console.result("legacy tables: none left") }
+        for table in status.legacyTables {
+            console.result(keyValueLine("legacy", [
+                "namespace": name(table.namespaceID) ?? "-", "id": String(table.namespaceID), "table": table.table, "rows": String(table.rows),
+            ]))
+        }
+        for rows in status.unifiedRows {
+            console.result(keyValueLine("unified", ["namespace": name(rows.namespaceID) ?? "-", "id": String(rows.namespaceID), "rows": String(rows.rows)]))
+        }
+        for rows in status.brokenRows {
+            console.result(keyValueLine("broken", [
+                "namespace": name(rows.namespaceID) ?? "-", "id": String(rows.namespaceID),
+                "recorded": String(rows.recorded), "unresolved": String(rows.unresolved),
+            ]))
+        }
+    }
+}
+
+/// `status -f json`.
+struct StatusDocument: Encodable {
+    struct Schema: Encodable {
+        let applied: Int
+        let pending: Int
+    }
+
+    struct Legacy: Encodable {
+        let name: String?
+        let id: Int64
+        let table: String
+        let rows: Int
+    }
+
+    struct Unified: Encodable {
+        let name: String?
+        let id: Int64
+        let rows: Int
+    }
+
+    struct Broken: Encodable {
+        let name: String?
+        let id: Int64
+        let recorded: Int
+        let unresolved: Int
+    }
+
+    let schema: Schema
+    let legacy: [Legacy]
+    let unified: [Unified]
+    let broken: [Broken]
+}
