@@ -25,8 +25,9 @@ extension Database {
     public func legacyTables(configuredBy configuration: Configuration) throws -> [LegacyTable] {
         try tableNames().compactMap(LegacyLayout.namespaceID(ofTupleTable:)).sorted().map { id in
             guard let namespaceID = Int32(exactly: id), let namespace = configuration.namespace(id: namespaceID) else {
+                let hint = configuration.namespaces.isEmpty ? "no namespaces are configured: pass Keto's config with -c" : "add it to namespaces"
                 throw RetupleError(
-                    "legacy table \(LegacyLayout.tupleTable(paddedID: id)) holds namespace id \(id), which the configuration does not define; add it to namespaces"
+                    "legacy table \(LegacyLayout.tupleTable(paddedID: id)) holds namespace id \(id), which the configuration does not define; \(hint)"
                 )
             }
             return LegacyTable(namespace: namespace)
