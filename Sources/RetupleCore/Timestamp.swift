@@ -42,26 +42,55 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     }
 
     /// `2006-01-02 15:04:05` followed by `fractionDigits` digits of fraction,
-    /// trailing zeros (and a bare dot) removed as Go's `.999…` layouts do.
-    func formatted(fractionDigits: Int) -> String {
+    /// trailing zeros (and a bare dot) removed as Go's `.999…` layouts do,
+    /// then `suffix`. Written straight into the string's storage: this runs
+    /// once per migrated row.
+    func formatted(fractionDigits: Int, suffix: StaticString = "") -> String {
         let (year, month, day, hour, minute, second) = components
-        var text = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + " "
-            + pad(hour, 2) + ":" + pad(minute, 2) + ":" + pad(second, 2)
         var fraction = Int(nanoseconds)
         for _ in fractionDigits..<9 { fraction /= 10 }
-        if fraction > 0 {
-            var digits = pad(fraction, fractionDigits)
-            while digits.hasSuffix("0") { digits.removeLast() }
-            text += "." + digits
+        var digits = fractionDigits
+        while digits > 0, fraction % 10 == 0 {
+            fraction /= 10
+            digits -= 1
         }
-        return text
+        let yearDigits = max(4, String(year).utf8.count)
+        let capacity = yearDigits + 15 + (digits > 0 ? 1 + digits : 0) + suffix.utf8CodeUnitCount
+        return String(unsafeUninitializedCapacity: capacity) { buffer in
+            var index = 0
+            func put(_ value: Int64, width: Int) {
+                var remaining = value
+                for position in stride(from: index + width - 1, through: index, by: -1) {
+                    buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                    remaining /= 10
+                }
+                index += width
+            }
+            func put(_ byte: Unicode.Scalar) {
+                buffer[index] = UInt8(ascii: byte)
+                index += 1
+            }
+            put(year, width: yearDigits); put("-"); put(Int64(month), width: 2); put("-"); put(Int64(day), width: 2)
+            put(" "); put(Int64(hour), width: 2); put(":"); put(Int64(minute), width: 2); put(":"); put(Int64(second), width: 2)
+            if digits > 0 {
+                put(".")
+                put(Int64(fraction), width: digits)
+            }
+            suffix.withUTF8Buffer { bytes in
+                for byte in bytes {
+                    buffer[index] = byte
+                    index += 1
+                }
+            }
+            return index
+        }
     }
 
     /// As Keto v0.7 stores a time on SQLite through Go's driver:
     /// `2006-01-02 15:04:05.999999999-07:00` in UTC, e.g.
     /// `2021-09-14 13:46:24.123456789+00:00`.
     public var sqliteText: String {
-        formatted(fractionDigits: 9) + "+00:00"
+        formatted(fractionDigits: 9, suffix: "+00:00")
     }
 
     /// As input for a PostgreSQL `timestamp` column: UTC wall time with
@@ -78,9 +107,4 @@ public struct Timestamp: Hashable, Comparable, Sendable {
         case .postgres: postgresText
         }
     }
-}
-
-private func pad<T: BinaryInteger>(_ value: T, _ width: Int) -> String {
-    let digits = String(value)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }
