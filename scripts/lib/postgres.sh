@@ -24,9 +24,11 @@ ensure_build_packages() {
     ensure_debian_packages libpq-dev libsqlite3-dev pkg-config
 }
 
-# What the tests and the benchmark need on top: a PostgreSQL 15 server.
+# What the tests and the benchmark need on top: a PostgreSQL 15 server
+# (with its client tools), and the sqlite3 shell and jq that the runbook's
+# blocks call (runbooks/, run by Tests/RetupleCLITests/RunbookTests.swift).
 ensure_test_packages() {
-    ensure_debian_packages libpq-dev libsqlite3-dev pkg-config postgresql-15
+    ensure_debian_packages libpq-dev libsqlite3-dev pkg-config postgresql-15 sqlite3 jq
 }
 
 # Runs a command as the cluster's owner: `postgres` when we are root
