@@ -46,6 +46,21 @@ public enum BrokenTupleTable {
             """)
     }
 
+    /// Marks resolved the records of `namespace` whose legacy row is now
+    /// migrated (a later configuration could read it, or an operator
+    /// recreated it under its key).
+    ///
+    /// - Returns: how many records were marked.
+    @discardableResult
+    static func resolveMigrated(in namespace: Namespace, networkID: String, database: any Database) throws -> Int {
+        try database.execute("""
+            UPDATE \(name) SET resolved_at = ?
+            WHERE namespace_id = ? AND resolved_at IS NULL AND EXISTS (
+                SELECT 1 FROM keto_relation_tuples t WHERE t.shard_id = \(name).row_key AND t.nid = ?
+            )
+            """, [.text(Timestamp.now().text(for: database.backend)), .integer(Int64(namespace.id)), .text(networkID)])
+    }
+
     /// Records broken rows of one legacy table; rows recorded before are
     /// left as they are.
     ///

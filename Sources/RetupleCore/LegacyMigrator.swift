@@ -173,6 +173,7 @@ public final class LegacyMigrator {
         }
         try BrokenTupleTable.record(broken, of: table, networkID: networkID, in: database)
         let written = try writer.finish()
+        try BrokenTupleTable.resolveMigrated(in: table.namespace, networkID: networkID, database: database)
         result.migrated = written.inserted
         result.alreadyPresent = written.skipped
         try report.flush()

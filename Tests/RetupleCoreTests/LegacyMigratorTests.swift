@@ -170,6 +170,32 @@ struct LegacyMigratorTests {
         }
     }
 
+    @Test("a broken row that a later run can migrate has its record marked resolved", arguments: availableBackends)
+    func laterMigrationResolvesRecord(backend: DatabaseBackend) throws {
+        try withScratchDatabase(backend) { database, _ in
+            let configuration = try loadDemoFixture(into: database)
+            _ = try SchemaMigrator(database: database, logger: testLogger).applyPending()
+            let directory = try TemporaryDirectory()
+            func migrateFiles(_ configuration: Configuration) throws -> NamespaceMigrationResult {
+                let migrator = try LegacyMigrator(database: database, configuration: configuration, logger: testLogger, lockTimeout: nil)
+                let table = try #require(try migrator.legacyTables(named: "files").first)
+                return try migrator.migrate(table, report: BrokenTupleReport(path: directory.path("r.jsonl")), dropWhenClean: false, dryRun: false, maxBroken: nil)
+            }
+            let unresolved = "SELECT count(*) FROM retuple_broken_tuples WHERE resolved_at IS NULL"
+            let first = try migrateFiles(configuration)
+            #expect(try database.scalar(unresolved)?.integer == Int64(first.broken))
+
+            // The demo's "teams:core#member" becomes readable once teams is configured.
+            var extended = configuration
+            extended.namespaces.append(Namespace(id: 3, name: "teams"))
+            let second = try migrateFiles(extended)
+            #expect(second.migrated == 1 && second.broken == first.broken - 1)
+            #expect(try database.scalar(unresolved)?.integer == Int64(second.broken))
+            #expect(try database.rowCount(of: BrokenTupleTable.name) == first.broken)
+            #expect(try database.scalar("SELECT reason FROM retuple_broken_tuples WHERE resolved_at IS NOT NULL")?.text == "unknown_subject_namespace")
+        }
+    }
+
     @Test("migration is refused before migrate up")
     func refusedWithoutSchema() throws {
         try withScratchDatabase(.sqlite) { database, _ in
