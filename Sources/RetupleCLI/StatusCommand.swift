@@ -41,12 +41,18 @@ struct StatusCommand: ParsableCommand {
                 let deadline = timeout.flatMap(DurationText.parse).map { ContinuousClock.now + $0 }
                 var pause = Duration.seconds(1)
                 while !status.legacyTables.isEmpty {
-                    if let deadline, ContinuousClock.now + pause > deadline {
-                        throw RetupleError(
-                            "timed out after \(timeout ?? "") waiting: \(status.legacyTables.count) legacy tables are left in \(database.location)"
-                        )
+                    var nap = pause
+                    if let deadline {
+                        let left = deadline - ContinuousClock.now
+                        guard left > .zero else {
+                            throw RetupleError(
+                                "timed out after \(timeout ?? "") waiting: \(status.legacyTables.count) legacy tables are left in \(database.location)"
+                            )
+                        }
+                        // The last look comes at the deadline, not a back-off step before it.
+                        nap = min(nap, left)
                     }
-                    Thread.sleep(forTimeInterval: Double(DurationText.milliseconds(pause)) / 1000)
+                    Thread.sleep(forTimeInterval: Double(DurationText.milliseconds(nap)) / 1000)
                     pause = min(pause * 2, .seconds(10))
                     status = try DatabaseStatus(of: database, logger: context.logger)
                 }
