@@ -61,6 +61,15 @@ let package = Package(
             ]
         ),
 
+        // The benchmark of issue 4 (scripts/bench).
+        .executableTarget(
+            name: "retuple-bench",
+            dependencies: [
+                "RetupleCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
         // Helpers shared by the test targets: the test PostgreSQL server,
         // temporary directories. Not part of any product.
         .target(name: "RetupleTestSupport", dependencies: ["RetuplePostgres"]),
@@ -72,7 +81,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RetupleCLITests",
-            dependencies: ["RetupleCore", "RetupleFixtures", "RetupleTestSupport", "retuple", "retuple-fixtures"]
+            dependencies: ["RetupleCore", "RetupleFixtures", "RetupleTestSupport", "retuple", "retuple-fixtures", "retuple-bench"]
         ),
     ]
 )

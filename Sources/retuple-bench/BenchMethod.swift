@@ -1,0 +1,30 @@
+/// The four ways the benchmark moves the same legacy rows into
+/// `keto_relation_tuples` (issue 4), named by the letters the results use.
+enum BenchMethod: String, CaseIterable, Codable, Sendable, Comparable {
+    /// `retuple namespace migrate legacy -y`, the built binary, timed as a
+    /// whole process.
+    case retuple = "a"
+    /// One `INSERT … SELECT` per namespace into the indexed unified table,
+    /// all in one transaction.
+    case insertSelect = "b"
+    /// The same statements between dropping and re-creating the three
+    /// secondary indexes, in one transaction.
+    case loadThenIndex = "c"
+    /// Keto v0.7's own algorithm: OFFSET pages of 100, one INSERT per row,
+    /// one transaction per namespace.
+    case ketoStyle = "d"
+
+    /// A short label for tables and progress lines.
+    var label: String {
+        switch self {
+        case .retuple: "(a) retuple"
+        case .insertSelect: "(b) INSERT…SELECT"
+        case .loadThenIndex: "(c) load, then index"
+        case .ketoStyle: "(d) Keto-v0.7-style"
+        }
+    }
+
+    static func < (lhs: BenchMethod, rhs: BenchMethod) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
+}

@@ -1,0 +1,32 @@
+import RetupleCore
+
+/// What one benchmark invocation measures.
+struct BenchPlan {
+    /// Sizes per backend, in the order they run.
+    var sizes: [(backend: DatabaseBackend, tuples: [Int])]
+    var runs: Int
+    var methods: [BenchMethod]
+    /// (d) runs only up to this many tuples: it is quadratic.
+    var ketoMaxTuples: Int
+    /// Namespaces, seed and broken share; `tuples` is set per size.
+    var dataset: DatasetPlan
+
+    /// The sizes issue 4 asks for.
+    static let issueSizes: [DatabaseBackend: [Int]] = [
+        .postgres: [100_000, 1_000_000, 10_000_000],
+        .sqlite: [100_000, 1_000_000, 5_000_000],
+    ]
+
+    /// The methods for a size, in the order they alternate.
+    func methods(for tuples: Int) -> [BenchMethod] {
+        methods.filter { $0 != .ketoStyle || tuples <= ketoMaxTuples }
+    }
+
+    /// The issue's sizes this plan leaves out, as `postgres 10M`.
+    var sizesNotRun: [String] {
+        [DatabaseBackend.postgres, .sqlite].flatMap { backend in
+            let planned = sizes.first { $0.backend == backend }?.tuples ?? []
+            return Self.issueSizes[backend, default: []].filter { !planned.contains($0) }.map { "\(backend.rawValue) \(sizeName($0))" }
+        }
+    }
+}

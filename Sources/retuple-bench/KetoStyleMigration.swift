@@ -1,0 +1,58 @@
+import Foundation
+import RetupleCore
+
+/// The Keto-v0.7-style reference (d): Keto v0.7's own `namespace migrate
+/// legacy` algorithm, as issue 4 describes it.
+///
+/// Per namespace, one transaction that reads the legacy table in pages of
+/// 100 rows, `ORDER BY object, relation, subject, commit_time LIMIT 100
+/// OFFSET k` (so every page sorts and skips all rows before it: quadratic),
+/// and writes each row with its own `INSERT` (one round trip per row).
+/// Rows are transformed by retuple's own `LegacyTupleTransformer`, so the
+/// broken rows are left out exactly as retuple leaves them out; the
+/// `shard_id` is a random UUID, as Keto v0.7 made it.
+struct KetoStyleMigration {
+    let database: any Database
+    let configuration: Configuration
+
+    static let pageSize = 100
+
+    func run() throws {
+        guard let networkText = try Network.currentID(in: database), let networkID = UUID(uuidString: networkText) else {
+            throw BenchError("no network in \(database.location): run retuple migrate up first")
+        }
+        let columns = TransformationSQL.unifiedColumns
+        let insert = "INSERT INTO keto_relation_tuples (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        for namespace in configuration.namespaces {
+            var transformer = LegacyTupleTransformer(namespace: namespace, networkID: networkID, configuration: configuration)
+            let page = """
+                SELECT \(LegacyLayout.tupleColumns.joined(separator: ", "))
+                FROM \(quoteIdentifier(LegacyLayout.tupleTable(namespaceID: namespace.id)))
+                ORDER BY object, relation, subject, commit_time LIMIT \(Self.pageSize) OFFSET ?
+                """
+            try database.transaction {
+                var offset = 0
+                while true {
+                    var rows: [LegacyTuple] = []
+                    try database.forEachRow(page, [.integer(Int64(offset))]) { rows.append(LegacyTuple(row: $0)) }
+                    for legacy in rows {
+                        guard case .unified(let tuple) = transformer.transform(legacy) else { continue }
+                        try database.execute(insert, values(of: tuple, networkID: networkText))
+                    }
+                    guard rows.count == Self.pageSize else { break }
+                    offset += Self.pageSize
+                }
+            }
+        }
+    }
+
+    /// The unified row as Keto v0.7 wrote it: a random `shard_id`.
+    private func values(of tuple: UnifiedTuple, networkID: String) -> [DatabaseValue] {
+        let subject: [DatabaseValue] = switch tuple.subject {
+        case .id(let id): [.text(id), .null, .null, .null]
+        case .set(let namespaceID, let object, let relation): [.null, .integer(Int64(namespaceID)), .text(object), .text(relation)]
+        }
+        return [.text(UUID().uuidString.lowercased()), .text(networkID), .integer(Int64(tuple.namespaceID)), .text(tuple.object), .text(tuple.relation)]
+            + subject + [.text(tuple.commitTime.text(for: database.backend))]
+    }
+}

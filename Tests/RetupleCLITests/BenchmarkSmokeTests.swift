@@ -1,0 +1,51 @@
+import Foundation
+import RetupleTestSupport
+import Testing
+
+/// The benchmark's smoke run, as CI runs it: a tiny size, every method,
+/// one run each. Correctness only, never timing.
+@Suite("retuple-bench smoke run (built binary)")
+struct BenchmarkSmokeTests {
+    /// Enough rows for a few broken ones per reason at a 5 % share.
+    static let tuples = 600
+
+    @Test("SQLite: every method produces the same unified rows")
+    func sqlite() throws {
+        try expectSameRowsFromEveryMethod(backend: "sqlite", ["--sqlite-sizes", String(Self.tuples), "--postgres-sizes", "none"])
+    }
+
+    @Test("PostgreSQL: every method produces the same unified rows", .enabled(if: TestPostgres.isAvailable))
+    func postgres() throws {
+        let dsn = try #require(TestPostgres.adminDSN)
+        try expectSameRowsFromEveryMethod(
+            backend: "postgres",
+            ["--postgres-sizes", String(Self.tuples), "--sqlite-sizes", "none", "--postgres-dsn", dsn]
+        )
+    }
+
+    /// Runs the bench and reads back every measurement it wrote: the four
+    /// methods ran, and all produced the same digest and row count, fewer
+    /// than the legacy rows by the broken ones.
+    private func expectSameRowsFromEveryMethod(backend: String, _ arguments: [String]) throws {
+        let directory = try TemporaryDirectory()
+        let json = directory.path("measurements.json")
+        let results = directory.path("RESULTS.md")
+        let outcome = try run(
+            arguments + ["--runs", "1", "--broken-share", "0.05", "--work-dir", directory.path("work"), "--json", json, "--results", results],
+            executable: "retuple-bench"
+        )
+        #expect(outcome.status == 0, "retuple-bench failed: \(outcome.stderr)")
+        let data = try Data(contentsOf: URL(fileURLWithPath: json))
+        let measurements = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        #expect(measurements.compactMap { $0["method"] as? String }.sorted() == ["a", "b", "c", "d"])
+        #expect(measurements.allSatisfy { $0["backend"] as? String == backend && $0["tuples"] as? Int == Self.tuples })
+        let digests = Set(measurements.compactMap { $0["digest"] as? String })
+        #expect(digests.count == 1, "methods disagree: \(digests)")
+        let rows = Set(measurements.compactMap { $0["rows"] as? Int })
+        #expect(rows.count == 1)
+        #expect((rows.first ?? 0) < Self.tuples && (rows.first ?? 0) > Self.tuples * 9 / 10)
+        let document = try String(contentsOfFile: results, encoding: .utf8)
+        #expect(document.contains("## Goals of issue 4"))
+        #expect(outcome.stdout.contains("every run produced the same unified rows"))
+    }
+}
