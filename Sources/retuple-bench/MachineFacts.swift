@@ -18,6 +18,8 @@ struct MachineFacts {
             ("CPU", firstValue(in: "/proc/cpuinfo", key: "model name") ?? "unknown"),
             ("cores", String(ProcessInfo.processInfo.activeProcessorCount)),
             ("memory", memory() ?? "unknown"),
+            // Other work on the machine skews the figures; this shows how much there was.
+            ("load average at start (1, 5, 15 min)", fileText("/proc/loadavg").map { $0.split(separator: " ").prefix(3).joined(separator: ", ") } ?? "unknown"),
             ("OS", osRelease() ?? "unknown"),
             ("kernel", fileText("/proc/sys/kernel/osrelease") ?? "unknown"),
             ("SQLite", sqliteVersion() ?? "unknown"),
