@@ -89,7 +89,7 @@ struct MigrateLegacyCommand: ParsableCommand {
         _ tables: [LegacyTable], _ migrator: LegacyMigrator, _ reportFile: BrokenTupleReport,
         _ run: inout MigrationRun, _ context: CommandContext
     ) throws {
-        try showPlan(tables, migrator.database, context)
+        try showPlan(tables, migrator, context)
         guard yes || context.console.confirm("migrate these namespaces?") else {
             context.console.info("nothing migrated")
             return
@@ -120,7 +120,7 @@ struct MigrateLegacyCommand: ParsableCommand {
             guard yes || context.console.confirm(
                 "drop the legacy table \(table.name) of namespace \(table.namespace.name)? This deletes all data in it"
             ) else {
-                let legacy = try migrator.database.rowCount(of: table.name)
+                let legacy = try migrator.rowCountWithinLockTimeout(table) ?? 0
                 run.add(NamespaceMigrationResult(table: table, legacy: legacy), context.console)
                 continue
             }
@@ -139,10 +139,11 @@ struct MigrateLegacyCommand: ParsableCommand {
 
     /// Lists what will be migrated. Shown even with `-q` when a question
     /// follows, so nobody approves blind; on stderr in `json` format.
-    private func showPlan(_ tables: [LegacyTable], _ database: any Database, _ context: CommandContext) throws {
-        var lines = ["legacy namespaces in \(database.location):"]
+    private func showPlan(_ tables: [LegacyTable], _ migrator: LegacyMigrator, _ context: CommandContext) throws {
+        var lines = ["legacy namespaces in \(migrator.database.location):"]
         for table in tables {
-            lines.append("  \(table.namespace.name) (id \(table.namespace.id)): \(try database.rowCount(of: table.name)) rows in \(table.name)")
+            let rows = try migrator.rowCountWithinLockTimeout(table).map(String.init) ?? "? (locked by another session)"
+            lines.append("  \(table.namespace.name) (id \(table.namespace.id)): \(rows) rows in \(table.name)")
         }
         if dryRun { lines.append("dry run: every namespace is rolled back after its figures are taken") }
         for line in lines {

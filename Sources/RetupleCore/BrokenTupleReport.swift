@@ -14,6 +14,8 @@ public final class BrokenTupleReport {
     public private(set) var lineCount = 0
     private var descriptor: Int32 = -1
     private var pending: [UInt8] = []
+    /// Bytes written to the file so far.
+    private var written = 0
     private let encoder: JSONEncoder
 
     public init(path: String) {
@@ -94,7 +96,34 @@ public final class BrokenTupleReport {
                 offset += written
             }
         }
+        written += pending.count
         pending.removeAll(keepingCapacity: true)
+    }
+
+    /// A point in the report to go back to: lines and bytes so far.
+    public struct Mark: Sendable {
+        let lineCount: Int
+        let size: Int
+    }
+
+    /// Where the report stands now, before a namespace adds its lines.
+    public func mark() -> Mark {
+        Mark(lineCount: lineCount, size: written + pending.count)
+    }
+
+    /// Forgets every line added after `mark`: its namespace was rolled back,
+    /// so the report keeps describing only what was committed (or dry-run).
+    public func discard(since mark: Mark) throws {
+        if mark.size >= written {
+            pending.removeLast(pending.count - (mark.size - written))
+        } else {
+            pending.removeAll(keepingCapacity: true)
+            guard ftruncate(descriptor, off_t(mark.size)) == 0, lseek(descriptor, off_t(mark.size), SEEK_SET) >= 0 else {
+                throw failure("cannot truncate")
+            }
+            written = mark.size
+        }
+        lineCount = mark.lineCount
     }
 
     private func failure(_ what: String) -> RetupleError {

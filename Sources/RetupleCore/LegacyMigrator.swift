@@ -1,4 +1,5 @@
 import Foundation
+import RetuplePostgres
 import Logging
 
 /// Moves the rows of legacy tables into `keto_relation_tuples`, one
@@ -76,6 +77,7 @@ public final class LegacyMigrator {
     public func migrate(
         _ table: LegacyTable, report: BrokenTupleReport, dropWhenClean: Bool, dryRun: Bool, maxBroken: Int?
     ) throws -> NamespaceMigrationResult {
+        let reportMark = report.mark()
         do {
             return try lock.transaction {
                 var result = try migrateRows(of: table, report: report, maxBroken: maxBroken)
@@ -90,6 +92,19 @@ public final class LegacyMigrator {
             var result = rollback.result
             result.dropped = false
             return result
+        } catch {
+            try? report.discard(since: reportMark)
+            throw error
+        }
+    }
+
+    /// Rows in `table`, waiting for the table no longer than the lock
+    /// timeout; nil when the wait ran out.
+    public func rowCountWithinLockTimeout(_ table: LegacyTable) throws -> Int? {
+        do {
+            return try lock.transaction { try database.rowCount(of: table.name) }
+        } catch let error as PostgresError where error.sqlstate == PostgresError.lockNotAvailable {
+            return nil
         }
     }
 
