@@ -51,10 +51,17 @@ struct Console {
             print(prompt, terminator: "")
             fflush(nil)
         }
-        guard let answer = readLine() else {
-            info("")
-            return false
+        let answer = readLine()
+        // An answer typed on a terminal ends its own line; a piped one does
+        // not, so end the prompt's line here and results start on their own.
+        if answer == nil || isatty(STDIN_FILENO) == 0 {
+            if format == .json {
+                FileHandle.standardError.write(Data("\n".utf8))
+            } else {
+                print("")
+            }
         }
+        guard let answer else { return false }
         return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
     }
 }

@@ -54,7 +54,8 @@ struct MigrationRun {
                     broken: broken, failed: failures.count
                 ),
                 report: reportPath,
-                dryRun: dryRun
+                dryRun: dryRun,
+                failures: failures.map { .init(name: $0.table.namespace.name, id: $0.table.namespace.id, message: $0.description) }
             ))
         } else {
             if let reportPath { console.result(keyValueLine(nil, ["report": reportPath])) }
@@ -113,13 +114,21 @@ struct MigrationDocument: Encodable {
         }
     }
 
+    /// A namespace that was rolled back or left alone, and why.
+    struct Failure: Encodable {
+        let name: String
+        let id: Int32
+        let message: String
+    }
+
     let namespaces: [Namespace]
     let totals: Totals
     let report: String?
     let dryRun: Bool
+    let failures: [Failure]
 
     enum CodingKeys: String, CodingKey {
-        case namespaces, totals, report
+        case namespaces, totals, report, failures
         case dryRun = "dry_run"
     }
 
@@ -129,5 +138,6 @@ struct MigrationDocument: Encodable {
         try container.encode(totals, forKey: .totals)
         try container.encode(report, forKey: .report) // null when there is none
         try container.encode(dryRun, forKey: .dryRun)
+        try container.encode(failures, forKey: .failures)
     }
 }

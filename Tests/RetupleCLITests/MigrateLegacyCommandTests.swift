@@ -138,7 +138,8 @@ struct MigrateLegacyCommandTests {
             #expect(outcome.stderr.contains("  groups (id 2): 2 rows in keto_0000000002_relation_tuples"))
             #expect(!outcome.stdout.contains("[y/N]"))
             let document = try outcome.jsonDocument()
-            #expect(Set(document.keys) == ["namespaces", "totals", "report", "dry_run"])
+            #expect(Set(document.keys) == ["namespaces", "totals", "report", "dry_run", "failures"])
+            #expect((document["failures"] as? [Any])?.isEmpty == true)
             let namespaces = try #require(document["namespaces"] as? [[String: Any]])
             // Only the first drop was approved; end of input declines the rest.
             #expect(namespaces.compactMap(NamespaceFigures.init(json:)) == Self.cleanFigures(dropped: false).enumerated().map {
