@@ -66,12 +66,14 @@ let package = Package(
             name: "retuple-bench",
             dependencies: [
                 "RetupleCore",
+                "RetupleTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
-        // Helpers shared by the test targets: the test PostgreSQL server,
-        // temporary directories. Not part of any product.
+        // Helpers shared by the test targets and the benchmark: the test
+        // PostgreSQL server, temporary directories, child processes with
+        // their peak memory. Not part of any product.
         .target(name: "RetupleTestSupport", dependencies: ["RetuplePostgres"]),
         .testTarget(name: "RetupleSQLiteTests", dependencies: ["RetupleSQLite", "RetupleTestSupport"]),
         .testTarget(name: "RetuplePostgresTests", dependencies: ["RetuplePostgres", "RetupleTestSupport"]),

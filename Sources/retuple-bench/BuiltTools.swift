@@ -1,4 +1,5 @@
 import Foundation
+import RetupleTestSupport
 
 /// The package's executables the benchmark drives (`retuple`,
 /// `retuple-fixtures`), found in one build products directory, and the

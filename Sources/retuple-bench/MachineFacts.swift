@@ -1,5 +1,6 @@
 import Foundation
 import RetupleCore
+import RetupleTestSupport
 
 /// What a reader needs to compare results: the machine, the database
 /// versions and settings, the toolchain and the code measured.

@@ -4,24 +4,24 @@ import Glibc
 #endif
 
 /// How a child process ended, and what it cost.
-struct ChildOutcome {
+public struct ChildOutcome: Sendable {
     /// The exit status, or 128 + the signal number when a signal ended it.
-    let status: Int32
+    public let status: Int32
     /// Wall-clock seconds from spawn to exit.
-    let seconds: Double
+    public let seconds: Double
     /// The child's peak resident set size in KiB (`ru_maxrss` from `wait4`).
-    let peakRSSKiB: Int
+    public let peakRSSKiB: Int
     /// Paths of the files holding its standard output and error.
-    let stdoutPath: String
-    let stderrPath: String
+    public let stdoutPath: String
+    public let stderrPath: String
 
     /// Its standard output as text.
-    func output() throws -> String {
+    public func output() throws -> String {
         try String(contentsOfFile: stdoutPath, encoding: .utf8)
     }
 
     /// Its standard error as text.
-    func errorOutput() throws -> String {
+    public func errorOutput() throws -> String {
         try String(contentsOfFile: stderrPath, encoding: .utf8)
     }
 }
@@ -35,13 +35,13 @@ struct ChildOutcome {
 /// resource usage information about the child in the structure pointed to
 /// by rusage"), whose `ru_maxrss` is "the maximum resident set size used
 /// (in kilobytes)" (getrusage(2)).
-enum ChildProcess {
+public enum ChildProcess {
     /// Runs `arguments[0]` (a path, or a name looked up in `PATH`) with the
     /// rest as its arguments, stdin from `/dev/null`, stdout and stderr into
     /// files named `logName`.out / .err in `logDirectory`.
     ///
-    /// - Throws: `BenchError` when the process cannot be started.
-    static func run(_ arguments: [String], logDirectory: String, logName: String) throws -> ChildOutcome {
+    /// - Throws: `ChildProcessError` when the process cannot be started.
+    public static func run(_ arguments: [String], logDirectory: String, logName: String) throws -> ChildOutcome {
         let stdoutPath = logDirectory + "/" + logName + ".out"
         let stderrPath = logDirectory + "/" + logName + ".err"
         var actions = posix_spawn_file_actions_t()
@@ -63,22 +63,31 @@ enum ChildProcess {
         var pid: pid_t = 0
         let spawned = posix_spawnp(&pid, arguments[0], &actions, nil, argv, envp)
         guard spawned == 0 else {
-            throw BenchError("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))")
+            throw ChildProcessError("cannot start \(arguments[0]): \(String(cString: strerror(spawned)))")
         }
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) == -1 {
-            guard errno == EINTR else { throw BenchError("waiting for \(arguments[0]) failed: \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else { throw ChildProcessError("waiting for \(arguments[0]) failed: \(String(cString: strerror(errno)))") }
         }
         let elapsed = started.duration(to: .now)
         // WIFEXITED / WEXITSTATUS / WTERMSIG are macros Swift does not import.
         let signal = status & 0x7F
         return ChildOutcome(
             status: signal == 0 ? (status >> 8) & 0xFF : 128 + signal,
-            seconds: elapsed.seconds,
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
             peakRSSKiB: usage.ru_maxrss,
             stdoutPath: stdoutPath,
             stderrPath: stderrPath
         )
+    }
+}
+
+/// A child process could not be started or waited for.
+public struct ChildProcessError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }
