@@ -60,6 +60,7 @@ struct MigrateLegacyCommand: ParsableCommand {
     }
 
     func run() throws {
+        let started = ContinuousClock.now
         let context = try CommandContext(options: options)
         let reportFile = BrokenTupleReport(path: report ?? BrokenTupleReport.defaultFileName())
         if !downOnly { try reportFile.checkWritable() }
@@ -82,6 +83,10 @@ struct MigrateLegacyCommand: ParsableCommand {
                 try migrate(tables, migrator, reportFile, &run, context)
             }
         }
+        context.logger.info("run finished", metadata: [
+            "seconds": "\(Int((ContinuousClock.now - started) / .milliseconds(1)) / 1000)",
+            "peak_rss_kib": "\(ProcessMemory.peakResidentKiB().map(String.init) ?? "unknown")",
+        ])
         try run.finish(report: reportFile, context.console)
     }
 
