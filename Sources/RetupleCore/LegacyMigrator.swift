@@ -140,10 +140,12 @@ public final class LegacyMigrator {
     }
 
     /// The query that streams a legacy table's rows, `commit_time` as text
-    /// on PostgreSQL (ISO form, set by `MigrationLock`).
+    /// on PostgreSQL (ISO form, set by `MigrationLock`), in the order of
+    /// the unified indexes (`object, relation`, then the subject), so that
+    /// their inserts land next to each other instead of all over them.
     func legacyRowsQuery(_ table: LegacyTable) -> String {
         let commitTime = database.backend == .postgres ? "commit_time::text" : "commit_time"
-        return "SELECT shard_id, object, relation, subject, \(commitTime) FROM \(quoteIdentifier(table.name))"
+        return "SELECT shard_id, object, relation, subject, \(commitTime) FROM \(quoteIdentifier(table.name)) ORDER BY object, relation, subject"
     }
 
     var networkIDValue: DatabaseValue { .text(networkID) }
@@ -156,38 +158,54 @@ public final class LegacyMigrator {
         defer { progress?.finished() }
 
         let writer = UnifiedTupleWriter(
-            database: database, networkID: networkID, batchSize: batchSize,
+            database: database, networkID: networkID,
             skipsPresentRows: try mayHoldRows(of: table.namespace)
         )
         var transformer = transformer(for: table)
-        var broken: [BrokenTuple] = []
         var result = NamespaceMigrationResult(table: table, legacy: legacyCount)
         var read = 0
-        try database.forEachRow(legacyRowsQuery(table), []) { row in
-            read += 1
-            switch transformer.transform(LegacyTuple(row: row)) {
-            case .unified(let tuple):
-                try writer.write(tuple)
-            case .broken(let tuple):
-                result.broken += 1
-                if let maxBroken, result.broken > maxBroken {
-                    throw NamespaceFailure(
-                        table: table,
-                        description: "namespace \(table.namespace.name) has more than \(maxBroken) broken rows (--max-broken); rolled back"
-                    )
-                }
-                logger.debug("broken legacy row", metadata: ["table": "\(table.name)", "reason": "\(tuple.reason.rawValue)", "message": "\(tuple.message)"])
-                try report.add(BrokenTupleReportLine(tuple, in: table))
-                broken.append(tuple)
-                if broken.count >= batchSize {
-                    try BrokenTupleTable.record(broken, of: table, networkID: networkID, in: database)
-                    broken.removeAll(keepingCapacity: true)
+        var batch: [LegacyTuple] = []
+        batch.reserveCapacity(batchSize)
+        var broken: [BrokenTuple] = []
+
+        // Rows are transformed while their batch is being written, so on
+        // PostgreSQL the server ingests one part of the COPY while this
+        // process transforms the next. Broken rows are recorded after it.
+        func writeBatch() throws {
+            try writer.write { emit in
+                for legacy in batch {
+                    switch transformer.transform(legacy) {
+                    case .unified(let tuple):
+                        try emit(tuple)
+                    case .broken(let tuple):
+                        result.broken += 1
+                        if let maxBroken, result.broken > maxBroken {
+                            throw NamespaceFailure(
+                                table: table,
+                                description: "namespace \(table.namespace.name) has more than \(maxBroken) broken rows (--max-broken); rolled back"
+                            )
+                        }
+                        broken.append(tuple)
+                    }
                 }
             }
-            if read % 4096 == 0 { progress?.advanced(to: read) }
+            batch.removeAll(keepingCapacity: true)
+            for tuple in broken {
+                logger.debug("broken legacy row", metadata: ["table": "\(table.name)", "reason": "\(tuple.reason.rawValue)", "message": "\(tuple.message)"])
+                try report.add(BrokenTupleReportLine(tuple, in: table))
+            }
+            try BrokenTupleTable.record(broken, of: table, networkID: networkID, in: database)
+            broken.removeAll(keepingCapacity: true)
+            progress?.advanced(to: read)
         }
-        try BrokenTupleTable.record(broken, of: table, networkID: networkID, in: database)
-        let written = try writer.finish()
+
+        try database.forEachRow(legacyRowsQuery(table), []) { row in
+            read += 1
+            batch.append(LegacyTuple(row: row))
+            if batch.count >= batchSize { try writeBatch() }
+        }
+        try writeBatch()
+        let written = writer.counts
         try BrokenTupleTable.resolveMigrated(in: table.namespace, networkID: networkID, database: database)
         result.migrated = written.inserted
         result.alreadyPresent = written.skipped

@@ -1,9 +1,9 @@
-/// Writes the unified rows of one namespace in batches and counts the ones
-/// that were already present.
+/// Writes the unified rows of one namespace, a batch per bulk insert, and
+/// counts the ones that were already present.
 ///
 /// `Database.bulkInsert` cannot run while a PostgreSQL cursor's rows are
-/// being consumed row by row, so rows are gathered and written between
-/// rows, a batch at a time (the connection is free then).
+/// being consumed row by row, so the migrator gathers a batch of legacy
+/// rows and hands it over between rows (the connection is free then).
 final class UnifiedTupleWriter {
     static let table = "keto_relation_tuples"
     static let columns = [
@@ -13,9 +13,8 @@ final class UnifiedTupleWriter {
 
     private let database: any Database
     private let networkID: DatabaseValue
-    private let batchSize: Int
     private let conflictColumns: [String]?
-    private var batch: [[DatabaseValue]] = []
+    private var row = [DatabaseValue](repeating: .null, count: columns.count)
     private var written = 0
     private var inserted = 0
 
@@ -24,40 +23,43 @@ final class UnifiedTupleWriter {
     ///   hold rows of this namespace; SQLite always checks, as it costs
     ///   nothing there and a SQLite legacy table can hold one instant
     ///   written in two shapes (two rows, one key).
-    init(database: any Database, networkID: String, batchSize: Int, skipsPresentRows: Bool) {
+    init(database: any Database, networkID: String, skipsPresentRows: Bool) {
         self.database = database
         self.networkID = .text(networkID)
-        self.batchSize = batchSize
         conflictColumns = skipsPresentRows || database.backend == .sqlite ? ["shard_id", "nid"] : nil
-        batch.reserveCapacity(batchSize)
     }
 
-    func write(_ tuple: UnifiedTuple) throws {
-        let subject: (DatabaseValue, DatabaseValue, DatabaseValue, DatabaseValue) = switch tuple.subject {
-        case .id(let id): (.text(id), .null, .null, .null)
-        case .set(let namespaceID, let object, let relation): (.null, .integer(Int64(namespaceID)), .text(object), .text(relation))
-        }
-        batch.append([
-            .text(tuple.shardID.lowercasedString), networkID, .integer(Int64(tuple.namespaceID)),
-            .text(tuple.object), .text(tuple.relation), subject.0, subject.1, subject.2, subject.3,
-            .text(tuple.commitTime.text(for: database.backend)),
-        ])
-        if batch.count >= batchSize { try flush() }
-    }
-
-    /// Writes what is left.
-    /// - Returns: rows inserted, and rows skipped as already present.
-    func finish() throws -> (inserted: Int, skipped: Int) {
-        try flush()
-        return (inserted, written - inserted)
-    }
-
-    private func flush() throws {
-        guard !batch.isEmpty else { return }
+    /// Writes the tuples `produce` emits, in one bulk insert.
+    ///
+    /// `produce` must not run statements on the connection: the bulk
+    /// insert (a COPY on PostgreSQL) is open while it runs.
+    func write(_ produce: (_ emit: (UnifiedTuple) throws -> Void) throws -> Void) throws {
         inserted += try database.bulkInsert(into: Self.table, columns: Self.columns, skippingConflictsOn: conflictColumns) { inserter in
-            for row in batch { try inserter.insert(row) }
+            try produce { tuple in
+                try inserter.insert(values(of: tuple))
+                written += 1
+            }
         }
-        written += batch.count
-        batch.removeAll(keepingCapacity: true)
+    }
+
+    /// Rows inserted so far, and rows skipped as already present.
+    var counts: (inserted: Int, skipped: Int) {
+        (inserted, written - inserted)
+    }
+
+    private func values(of tuple: UnifiedTuple) -> [DatabaseValue] {
+        row[0] = .text(tuple.shardID.lowercasedString)
+        row[1] = networkID
+        row[2] = .integer(Int64(tuple.namespaceID))
+        row[3] = .text(tuple.object)
+        row[4] = .text(tuple.relation)
+        switch tuple.subject {
+        case .id(let id):
+            (row[5], row[6], row[7], row[8]) = (.text(id), .null, .null, .null)
+        case .set(let namespaceID, let object, let relation):
+            (row[5], row[6], row[7], row[8]) = (.null, .integer(Int64(namespaceID)), .text(object), .text(relation))
+        }
+        row[9] = .text(tuple.commitTime.text(for: database.backend))
+        return row
     }
 }
