@@ -34,16 +34,27 @@ struct BuiltTools {
 
     /// Runs one of the executables and requires one of `allowedStatus`.
     ///
+    /// - Parameter measuringMemory: run it through `PeakMemory`, whose
+    ///   figure replaces `wait4`'s in the result.
     /// - Throws: `BenchError` quoting the command's stderr otherwise.
     @discardableResult
-    func runChecked(_ executable: String, _ arguments: [String], logName: String, allowedStatus: Set<Int32> = [0]) throws -> ChildOutcome {
-        let outcome = try run(executable, arguments, logName: logName)
+    func runChecked(
+        _ executable: String, _ arguments: [String], logName: String,
+        allowedStatus: Set<Int32> = [0], measuringMemory: Bool = false
+    ) throws -> (outcome: ChildOutcome, peakRSSKiB: Int) {
+        let outcome: ChildOutcome, peakRSS: Int
+        if measuringMemory {
+            (outcome, peakRSS) = try PeakMemory.run([path(executable)] + arguments, logDirectory: logDirectory, logName: logName)
+        } else {
+            outcome = try run(executable, arguments, logName: logName)
+            peakRSS = outcome.peakRSSKiB
+        }
         guard allowedStatus.contains(outcome.status) else {
             let stderr = (try? outcome.errorOutput()) ?? ""
             // The command words only: later arguments may hold a DSN's password.
             let command = ([executable] + arguments.prefix { !$0.hasPrefix("-") }).joined(separator: " ")
             throw BenchError("\(command) exited \(outcome.status): \(stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        return outcome
+        return (outcome, peakRSS)
     }
 }

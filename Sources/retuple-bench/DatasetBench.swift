@@ -57,14 +57,15 @@ struct DatasetBench {
         var seconds: Double
         var peakRSS: Int?
         if method == .retuple {
-            let outcome = try tools.runChecked(
+            let (outcome, peak) = try tools.runChecked(
                 "retuple",
                 ["namespace", "migrate", "legacy", "--dsn", dsn, "-c", dataset.generated.configPath, "-y",
                  "--report", tools.logDirectory + "/report-\(tag).jsonl"],
                 logName: "migrate-legacy-\(tag)",
-                allowedStatus: [dataset.generated.broken > 0 ? 3 : 0]
+                allowedStatus: [dataset.generated.broken > 0 ? 3 : 0],
+                measuringMemory: true
             )
-            (seconds, peakRSS) = (outcome.seconds, outcome.peakRSSKiB)
+            (seconds, peakRSS) = (outcome.seconds, peak)
         } else {
             let database = try openDatabase(try DataSourceName(parsing: dsn))
             defer { database.close() }

@@ -48,7 +48,7 @@ extension LegacyDataset {
     ///
     /// - Throws: `BenchError` when the generator fails or prints no summary.
     static func generate(into dsn: String, plan: DatasetPlan, configPath: String, tools: BuiltTools) throws -> GeneratedLegacy {
-        let outcome = try tools.runChecked("retuple-fixtures", [
+        let (outcome, _) = try tools.runChecked("retuple-fixtures", [
             "generate", "--dsn", dsn, "--tuples", String(plan.tuples), "--namespaces", String(plan.namespaces),
             "--seed", String(plan.seed), "--broken-share", String(plan.brokenShare), "--config-out", configPath,
         ], logName: "generate-\(plan.tuples)")

@@ -30,6 +30,7 @@ struct MachineFacts {
         }
         entries.append(("Swift", commandOutput(["swift", "--version"], tools: tools)?.split(separator: "\n").first.map(String.init) ?? "unknown"))
         entries.append(("retuple commit", gitCommit(tools: tools) ?? "unknown"))
+        entries.append(("peak RSS measured by", PeakMemory.method))
         return MachineFacts(entries: entries)
     }
 

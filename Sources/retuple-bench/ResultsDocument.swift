@@ -112,7 +112,7 @@ struct ResultsDocument {
 
         - **(a) retuple**: `retuple namespace migrate legacy --dsn … -c keto.yml -y
           --report …`, the release binary, timed as a whole process (start to
-          exit) with its peak RSS (`ru_maxrss` from `wait4`).
+          exit), with its peak RSS as the machine table says.
         - **(b) INSERT…SELECT**: in one transaction, one `INSERT INTO
           keto_relation_tuples SELECT …` per namespace into the table with its
           three secondary indexes, parsing the subject in SQL (`CASE` over the
