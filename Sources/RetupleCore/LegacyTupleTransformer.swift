@@ -51,8 +51,12 @@ public struct LegacyTupleTransformer {
             .broken(BrokenTuple(legacy: legacy, rowKey: key, reason: reason, message: message, recreate: recreate))
         }
 
-        let columns = [("object", legacy.object), ("relation", legacy.relation), ("subject", legacy.subject), ("commit_time", legacy.commitTime)]
-        if let (column, _) = columns.first(where: { $0.1 == .null }) {
+        // The column lists are only built for a broken row, off the hot path.
+        func carriedColumns() -> [(String, DatabaseValue)] {
+            [("object", legacy.object), ("relation", legacy.relation), ("subject", legacy.subject), ("commit_time", legacy.commitTime)]
+        }
+        if legacy.object.isNull || legacy.relation.isNull || legacy.subject.isNull || legacy.commitTime.isNull {
+            let column = carriedColumns().first { $0.1 == .null }!.0
             return broken(.nullField, "\(column) is NULL")
         }
         let object: String, relation: String, subjectText: String
@@ -60,7 +64,7 @@ public struct LegacyTupleTransformer {
         case (.some(let o), .some(let r), .some(let s)):
             (object, relation, subjectText) = (o, r, s)
         default:
-            let column = columns.first { text(of: $0.1) == nil }!.0
+            let column = carriedColumns().first { text(of: $0.1) == nil }!.0
             return broken(.invalidUTF8, "\(column) is not valid UTF-8 text")
         }
 
@@ -68,13 +72,7 @@ public struct LegacyTupleTransformer {
         if subject == .malformed {
             return broken(.malformedSubject, "subject \(quoted(subjectText)) contains # but is not namespace:object#relation")
         }
-        var lengths = [("object", object), ("relation", relation)]
-        switch subject {
-        case .id(let id): lengths.append(("subject_id", id))
-        case .set(_, let setObject, let setRelation): lengths += [("subject_set_object", setObject), ("subject_set_relation", setRelation)]
-        case .malformed: break
-        }
-        if let (column, value) = lengths.first(where: { exceedsMaximumLength($0.1) }) {
+        if let (column, value) = firstOverlongColumn(object: object, relation: relation, subject: subject) {
             return broken(.tooLong, "\(column) is \(value.unicodeScalars.count) characters, over the \(Self.maximumLength) keto_relation_tuples.\(column) holds")
         }
 
@@ -117,6 +115,23 @@ private func text(of value: DatabaseValue) -> String? {
     case .bytes(let bytes): String(validating: bytes, as: UTF8.self)
     case .real, .null: nil
     }
+}
+
+/// The first unified text column, in table order, whose value is longer
+/// than it holds, with that value; nil when all fit.
+private func firstOverlongColumn(object: String, relation: String, subject: LegacySubject) -> (String, String)? {
+    if exceedsMaximumLength(object) { return ("object", object) }
+    if exceedsMaximumLength(relation) { return ("relation", relation) }
+    switch subject {
+    case .id(let id):
+        if exceedsMaximumLength(id) { return ("subject_id", id) }
+    case .set(_, let setObject, let setRelation):
+        if exceedsMaximumLength(setObject) { return ("subject_set_object", setObject) }
+        if exceedsMaximumLength(setRelation) { return ("subject_set_relation", setRelation) }
+    case .malformed:
+        break
+    }
+    return nil
 }
 
 /// Whether `value` has more Unicode scalars than a unified column holds.
