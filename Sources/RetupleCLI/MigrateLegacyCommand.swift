@@ -103,7 +103,7 @@ struct MigrateLegacyCommand: ParsableCommand {
             do {
                 var result = try migrator.migrate(table, report: reportFile, dropWhenClean: yes, dryRun: dryRun, maxBroken: maxBroken)
                 if !yes, !dryRun, result.broken == 0,
-                   context.console.confirm("drop the legacy table \(table.name) of namespace \(table.namespace.name)? This deletes all data in it") {
+                   context.console.confirm(dropQuestion(table)) {
                     do {
                         _ = try migrator.drop(table, force: false)
                         result.dropped = true
@@ -122,9 +122,7 @@ struct MigrateLegacyCommand: ParsableCommand {
 
     private func dropLegacyTables(_ tables: [LegacyTable], _ migrator: LegacyMigrator, _ run: inout MigrationRun, _ context: CommandContext) throws {
         for table in tables {
-            guard yes || context.console.confirm(
-                "drop the legacy table \(table.name) of namespace \(table.namespace.name)? This deletes all data in it"
-            ) else {
+            guard yes || context.console.confirm(dropQuestion(table)) else {
                 let legacy = try migrator.rowCountWithinLockTimeout(table) ?? 0
                 run.add(NamespaceMigrationResult(table: table, legacy: legacy), context.console)
                 continue
@@ -140,6 +138,11 @@ struct MigrateLegacyCommand: ParsableCommand {
                 run.fail(failure, context.console)
             }
         }
+    }
+
+    /// The question asked before a legacy table is dropped (PRODUCT §2.2 point 3).
+    private func dropQuestion(_ table: LegacyTable) -> String {
+        "drop the legacy table \(table.name) of namespace \(table.namespace.name)? This deletes all data in it"
     }
 
     /// Lists what will be migrated. Shown even with `-q` when a question
