@@ -14,7 +14,11 @@ final class UnifiedTupleWriter {
     private let database: any Database
     private let networkID: DatabaseValue
     private let conflictColumns: [String]?
-    private var row = [DatabaseValue](repeating: .null, count: columns.count)
+    /// The row handed to the bulk insert, reused so that no row allocates.
+    /// Written ten times per row: Swift's run-time exclusivity checks on a
+    /// class's stored property would cost more than the writes, and only
+    /// `values(of:)` ever accesses it.
+    @exclusivity(unchecked) private var row = [DatabaseValue](repeating: .null, count: columns.count)
     private var written = 0
     private var inserted = 0
 
@@ -34,12 +38,13 @@ final class UnifiedTupleWriter {
     /// `produce` must not run statements on the connection: the bulk
     /// insert (a COPY on PostgreSQL) is open while it runs.
     func write(_ produce: (_ emit: (UnifiedTuple) throws -> Void) throws -> Void) throws {
-        inserted += try database.bulkInsert(into: Self.table, columns: Self.columns, skippingConflictsOn: conflictColumns) { inserter in
+        let insertedNow = try database.bulkInsert(into: Self.table, columns: Self.columns, skippingConflictsOn: conflictColumns) { inserter in
             try produce { tuple in
                 try inserter.insert(values(of: tuple))
                 written += 1
             }
         }
+        inserted += insertedNow
     }
 
     /// Rows inserted so far, and rows skipped as already present.
