@@ -1,3 +1,4 @@
+import Foundation
 import RetupleSQLite
 
 /// `Database` over one SQLite connection (libsqlite3).
@@ -85,14 +86,18 @@ private func bind(_ values: [DatabaseValue], to statement: SQLiteStatement) {
         "`\(statement.sql)` takes \(statement.parameterCount) parameters, \(values.count) given"
     )
     for (offset, value) in values.enumerated() {
-        let index = Int32(offset + 1)
-        switch value {
-        case .null: statement.bindNull(at: index)
-        case .integer(let integer): statement.bind(integer, at: index)
-        case .real(let real): statement.bind(real, at: index)
-        case .text(let text): statement.bind(text, at: index)
-        case .bytes(let bytes): statement.bind(bytes: bytes, asText: true, at: index)
-        }
+        bind(value, to: statement, at: Int32(offset + 1))
+    }
+}
+
+/// Binds one value to the `?` parameter at `index` (from 1).
+private func bind(_ value: DatabaseValue, to statement: SQLiteStatement, at index: Int32) {
+    switch value {
+    case .null: statement.bindNull(at: index)
+    case .integer(let integer): statement.bind(integer, at: index)
+    case .real(let real): statement.bind(real, at: index)
+    case .text(let text): statement.bind(text, at: index)
+    case .bytes(let bytes): statement.bind(bytes: bytes, asText: true, at: index)
     }
 }
 
@@ -111,8 +116,15 @@ private struct SQLiteRow: DatabaseRow {
         case .blob: return .bytes(statement.bytes(at: column))
         case .text:
             return statement.withUnsafeBytes(at: column) { buffer in
-                if let text = String(validating: buffer, as: UTF8.self) { return .text(text) }
-                return .bytes(Array(buffer))
+                // Decoding replaces invalid UTF-8, so the text equals the
+                // stored bytes exactly when they are valid. (Not
+                // `String(validating:as:)`: generic, it looks up type
+                // metadata on every call, and this runs for every value read.)
+                var text = String(decoding: buffer, as: UTF8.self)
+                let isExact = text.withUTF8 { decoded in
+                    decoded.count == buffer.count && (buffer.isEmpty || memcmp(decoded.baseAddress!, buffer.baseAddress!, buffer.count) == 0)
+                }
+                return isExact ? .text(text) : .bytes(Array(buffer))
             }
         }
     }
@@ -132,9 +144,32 @@ private final class SQLiteBulkInserter: BulkInserter {
         self.connection = connection
     }
 
+    /// The current row's text values laid end to end, bound in place: a
+    /// copy into reused memory instead of one allocation per value in SQLite.
+    /// Only `insert(_:)` touches it, so run-time exclusivity checks (which
+    /// would cost more than the copies) are turned off.
+    @exclusivity(unchecked) private var rowText: [UInt8] = []
+
     func insert(_ values: [DatabaseValue]) throws {
-        bind(values, to: statement)
-        try statement.run()
+        precondition(values.count == columnCount, "INSERT row has \(values.count) values for \(columnCount) columns")
+        rowText.removeAll(keepingCapacity: true)
+        for case .text(var text) in values {
+            text.withUTF8 { rowText.append(contentsOf: $0) }
+        }
+        try rowText.withUnsafeBytes { texts in
+            var start = 0
+            for (offset, value) in values.enumerated() {
+                let index = Int32(offset + 1)
+                guard case .text(let text) = value else {
+                    bind(value, to: statement, at: index)
+                    continue
+                }
+                let end = start + text.utf8.count
+                statement.bindInPlace(text: UnsafeRawBufferPointer(rebasing: texts[start..<end]), at: index)
+                start = end
+            }
+            try statement.run()
+        }
         inserted += connection.changes
     }
 }

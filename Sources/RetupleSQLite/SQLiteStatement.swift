@@ -60,6 +60,16 @@ public final class SQLiteStatement {
         checkBind(resultCode, index)
     }
 
+    /// Binds `utf8` as TEXT without copying it: SQLite reads it in place, so
+    /// the caller must keep the memory valid and unchanged until the
+    /// statement has run and been reset or bound anew. For hot loops, where
+    /// `bind(_:at:)`'s copy costs an allocation per value.
+    public func bindInPlace(text utf8: UnsafeRawBufferPointer, at index: Int32) {
+        let base = utf8.baseAddress ?? UnsafeRawPointer(("" as StaticString).utf8Start)
+        // A nil destructor is SQLITE_STATIC: "the application remains responsible for disposing of the object" (bind_blob.html).
+        checkBind(sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(utf8.count), nil), index)
+    }
+
     /// Binds raw bytes, as TEXT (which SQLite stores without checking that
     /// they are UTF-8) or as a BLOB.
     public func bind(bytes: [UInt8], asText: Bool, at index: Int32) {
