@@ -91,6 +91,15 @@ struct BrokenCommandTests {
         return line
     }
 
+    /// Migrates the demo dataset (report in `report.jsonl`), fixes every
+    /// reported line and writes them to `fixed.jsonl`; returns them.
+    static func migrateAndFix(_ workspace: LegacyWorkspace, sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String: Any]] {
+        #expect(try workspace.migrateLegacy(["-y", "--report", "report.jsonl"]).status == 3, sourceLocation: sourceLocation)
+        let fixed = try workspace.reportLines("report.jsonl").map(fix)
+        try workspace.writeLines(fixed, to: "fixed.jsonl")
+        return fixed
+    }
+
     /// Lines as canonical JSON text, so two files compare as sets of lines.
     static func canonical(_ lines: [[String: Any]]) throws -> Set<String> {
         Set(try lines.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self) })
@@ -293,9 +302,7 @@ struct BrokenCommandTests {
     @Test("re-applying writes nothing new; a resolved record is never recreated again; a tuple present is not written twice", arguments: legacyBackends)
     func idempotence(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
-            #expect(try workspace.migrateLegacy(["-y", "--report", "report.jsonl"]).status == 3)
-            let fixed = try workspace.reportLines("report.jsonl").map(Self.fix)
-            try workspace.writeLines(fixed, to: "fixed.jsonl")
+            let fixed = try Self.migrateAndFix(workspace)
             #expect(try workspace.retuple(["broken", "apply"], ["fixed.jsonl", "-y"]).status == 0)
             let applied = try workspace.dump()
 
@@ -333,9 +340,7 @@ struct BrokenCommandTests {
     @Test("--dry-run checks and shows what would be written, changes nothing, asks nothing", arguments: legacyBackends)
     func dryRun(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
-            #expect(try workspace.migrateLegacy(["-y", "--report", "report.jsonl"]).status == 3)
-            let fixed = try workspace.reportLines("report.jsonl").map(Self.fix)
-            try workspace.writeLines(fixed, to: "fixed.jsonl")
+            let fixed = try Self.migrateAndFix(workspace)
             let before = try workspace.dump()
             let dry = try workspace.retuple(["broken", "apply"], ["fixed.jsonl", "--dry-run"])
             #expect(dry.status == 0, "\(dry.stderr)")
@@ -359,9 +364,7 @@ struct BrokenCommandTests {
     @Test("without -y: the tuples are shown and asked about; no or end of input changes nothing", arguments: legacyBackends, ["n\n", "", "yes please\n"])
     func declined(backend: DatabaseBackend, answer: String) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
-            #expect(try workspace.migrateLegacy(["-y", "--report", "report.jsonl"]).status == 3)
-            let fixed = try workspace.reportLines("report.jsonl").map(Self.fix)
-            try workspace.writeLines(fixed, to: "fixed.jsonl")
+            let fixed = try Self.migrateAndFix(workspace)
             let before = try workspace.dump()
             let outcome = try workspace.retuple(["broken", "apply"], ["fixed.jsonl"], stdin: answer)
             #expect(outcome.status == 0, "\(outcome.stderr)")
@@ -383,9 +386,7 @@ struct BrokenCommandTests {
     @Test("without -y: yes applies what was shown", arguments: legacyBackends)
     func approved(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
-            #expect(try workspace.migrateLegacy(["-y", "--report", "report.jsonl"]).status == 3)
-            let fixed = try workspace.reportLines("report.jsonl").map(Self.fix)
-            try workspace.writeLines(fixed, to: "fixed.jsonl")
+            let fixed = try Self.migrateAndFix(workspace)
             let outcome = try workspace.retuple(["broken", "apply"], ["fixed.jsonl"], stdin: "Y\n")
             #expect(outcome.status == 0, "\(outcome.stderr)")
             #expect(outcome.fields(ofLineStartingWith: "apply finished")?["inserted"] == String(fixed.count))

@@ -43,11 +43,7 @@ struct RecreateBrokenRunbookTests {
     func sqlite() throws {
         try RunbookTests.requireTools(["bash", "timeout", "jq", "sqlite3"])
         let run = try RunbookTests.Run(backend: .sqlite)
-        let database = run.directory.path("keto.sqlite")
-        run.variables["KETO_DB"] = database
-        run.variables["DSN"] = "sqlite://" + database
-        try run.writeConfig(dsn: "sqlite://\(database)?_fk=true")
-        try run.loadDemoFixture(dsn: "sqlite://" + database)
+        try run.setUpSQLiteDemo()
         try Self.perform(run)
     }
 
