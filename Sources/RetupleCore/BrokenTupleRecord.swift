@@ -97,10 +97,9 @@ extension BrokenTupleTable {
     }
 
     /// Whether the record of `rowKey` is resolved; nil when there is no
-    /// such record (or no table).
+    /// such record. The table must exist.
     static func isResolved(_ rowKey: UUID, in database: any Database) throws -> Bool? {
-        guard try database.tableExists(name) else { return nil }
-        return try database.firstRow("SELECT resolved_at FROM \(name) WHERE row_key = ?", [.text(rowKey.lowercasedString)])
+        try database.firstRow("SELECT resolved_at FROM \(name) WHERE row_key = ?", [.text(rowKey.lowercasedString)])
             .map { $0.first != .null }
     }
 

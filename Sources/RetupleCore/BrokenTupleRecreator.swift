@@ -65,7 +65,7 @@ public final class BrokenTupleRecreator {
         do {
             return try lock.transaction {
                 var result = RecreateResult()
-                var plan = Plan()
+                var plan = Plan(recordsExist: try database.tableExists(BrokenTupleTable.name))
                 for parsed in lines {
                     switch parsed {
                     case .failure(let rejection):
@@ -100,8 +100,11 @@ public final class BrokenTupleRecreator {
 
     /// What the transaction will write, gathered line by line.
     private struct Plan {
+        /// Whether `retuple_broken_tuples` exists (a migration recorded a row).
+        let recordsExist: Bool
         var inserts: [UnifiedTuple] = []
-        var resolutions: [UUID] = []
+        /// Keys of the records to mark resolved.
+        var resolutions: Set<UUID> = []
         /// Keys and contents of the tuples the file holds so far.
         var keys: Set<UUID> = []
         var contents: Set<TupleContent> = []
@@ -131,7 +134,7 @@ public final class BrokenTupleRecreator {
         if let legacy = line.legacy {
             var rowKey = LegacyRowKey(networkID: networkUUID, namespaceID: legacy.namespaceID)
             let key = rowKey.key(of: legacy.tuple)
-            guard let resolved = try BrokenTupleTable.isResolved(key, in: database) else {
+            guard plan.recordsExist, let resolved = try BrokenTupleTable.isResolved(key, in: database) else {
                 throw reject(
                     .noBrokenRecord,
                     "no record in \(BrokenTupleTable.name) matches the line's legacy columns (a dry run's report, another database, or edited legacy columns); to write the tuple anyway, give it without them"
@@ -154,7 +157,7 @@ public final class BrokenTupleRecreator {
         plan.keys.insert(tuple.shardID)
         plan.contents.insert(content)
         if !present { plan.inserts.append(tuple) }
-        if let record, !plan.resolutions.contains(record) { plan.resolutions.append(record) }
+        if let record { plan.resolutions.insert(record) }
         return accepted(present ? .alreadyPresent : .inserted)
     }
 
