@@ -20,10 +20,18 @@ public final class BrokenTupleReport {
 
     public init(path: String) {
         self.path = path
-        encoder = JSONEncoder()
+        encoder = Self.lineEncoder()
+    }
+
+    /// The encoder of report lines: one line of sorted keys per value.
+    /// Whatever writes lines of this format elsewhere (`retuple broken
+    /// export` to stdout) uses it, so the bytes are the same.
+    public static func lineEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // SQLite can store an infinite REAL; JSON has no such number.
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return encoder
     }
 
     deinit {
@@ -76,15 +84,20 @@ public final class BrokenTupleReport {
         if pending.count >= 1 << 16 { try flush() }
     }
 
+    /// Creates the file (mode 0600, replacing one at the path) even when no
+    /// line is added: for an export, whose file must exist when empty.
+    public func create() throws {
+        guard descriptor < 0 else { return }
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw failure("cannot create") }
+        // The mode given to open(2) does not change an existing file's.
+        guard fchmod(descriptor, 0o600) == 0 else { throw failure("cannot restrict") }
+    }
+
     /// Writes every buffered line (creating the file on first use).
     public func flush() throws {
         guard !pending.isEmpty else { return }
-        if descriptor < 0 {
-            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else { throw failure("cannot create") }
-            // The mode given to open(2) does not change an existing file's.
-            guard fchmod(descriptor, 0o600) == 0 else { throw failure("cannot restrict") }
-        }
+        try create()
         try pending.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -204,6 +217,27 @@ public enum ReportValue: Codable, Hashable, Sendable {
 
     private struct Hex: Codable { let hex: String }
 
+    /// The stored value this stands for: the inverse of `init(_:)`; nil
+    /// for `hex` that is not an even number of hexadecimal digits.
+    public var databaseValue: DatabaseValue? {
+        switch self {
+        case .null: return .null
+        case .integer(let integer): return .integer(integer)
+        case .real(let real): return .real(real)
+        case .text(let text): return .text(text)
+        case .hex(let hex):
+            let digits = Array(hex.utf8)
+            guard digits.count % 2 == 0 else { return nil }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(digits.count / 2)
+            for index in stride(from: 0, to: digits.count, by: 2) {
+                guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
+                bytes.append(high << 4 | low)
+            }
+            return .bytes(bytes)
+        }
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -228,5 +262,15 @@ public enum ReportValue: Codable, Hashable, Sendable {
         } else {
             self = .hex(try container.decode(Hex.self).hex)
         }
+    }
+}
+
+/// The value of one hexadecimal digit (either case), or nil.
+private func hexValue(_ digit: UInt8) -> UInt8? {
+    switch digit {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+    default: nil
     }
 }

@@ -36,18 +36,7 @@ public final class LegacyMigrator {
         self.configuration = configuration
         self.logger = logger
         lock = MigrationLock(database: database, timeout: lockTimeout)
-        let schema = SchemaMigrator(database: database, logger: logger)
-        let pending = try schema.pendingMigrations()
-        guard pending.isEmpty, let network = try Network.currentID(in: database) else {
-            throw RetupleError(
-                "the unified schema is not applied to \(database.location) (\(pending.count) migrations pending); run `retuple migrate up` first"
-            )
-        }
-        guard let uuid = UUID(uuidString: network) else {
-            throw RetupleError("networks.id \(network) in \(database.location) is not a UUID")
-        }
-        networkID = network
-        networkUUID = uuid
+        (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied()
     }
 
     /// The legacy tables to work on: all of them, or the one of namespace

@@ -18,10 +18,15 @@ struct LegacyRowKey {
     /// `uuid5(NAMESPACE_URL, "https://github.com/retuple/retuple#legacy-row-key")`.
     static let uuidNamespace = UUID(uuidString: "c27b46f6-94f1-52b3-9b43-109f9100a37f")!
 
+    private let uuidNamespace: UUID
     private var name: [UInt8]
     private let prefixLength: Int
 
-    init(networkID: UUID, namespaceID: Int32) {
+    /// - Parameter uuidNamespace: the UUID namespace of the keys; another
+    ///   than the legacy one gives keys of another kind from the same
+    ///   encoding (`BrokenTupleRecreator.recreatedKeyNamespace`).
+    init(networkID: UUID, namespaceID: Int32, uuidNamespace: UUID = Self.uuidNamespace) {
+        self.uuidNamespace = uuidNamespace
         var prefix: [UInt8] = []
         prefix.reserveCapacity(512)
         withUnsafeBytes(of: networkID.uuid) { prefix.append(contentsOf: $0) }
@@ -45,7 +50,12 @@ struct LegacyRowKey {
         } else {
             append(legacy.commitTime)
         }
-        return name.withUnsafeBytes { UUID.nameBased(namespace: Self.uuidNamespace, name: $0) }
+        return name.withUnsafeBytes { UUID.nameBased(namespace: uuidNamespace, name: $0) }
+    }
+
+    /// The key of `legacy`, its commit time read as the migration reads it.
+    mutating func key(of legacy: LegacyTuple) -> UUID {
+        key(of: legacy, commitTime: LegacyCommitTime.parse(legacy.commitTime))
     }
 
     private enum Tag {

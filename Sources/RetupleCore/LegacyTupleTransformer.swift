@@ -152,7 +152,8 @@ private func describe(_ value: DatabaseValue) -> String {
     }
 }
 
-private func quoted(_ text: String) -> String {
+/// `text` in double quotes for a message, shortened to 80 characters.
+func quoted(_ text: String) -> String {
     let shortened = text.unicodeScalars.count > 80 ? String(text.unicodeScalars.prefix(80)) + "…" : text
     return "\"" + shortened.replacingOccurrences(of: "\n", with: "\\n") + "\""
 }

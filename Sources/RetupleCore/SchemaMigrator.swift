@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 /// Applies and rolls back the unified schema, keeping Keto's bookkeeping
@@ -30,6 +31,25 @@ public struct SchemaMigrator {
     /// Whether every migration is applied.
     public func isUpToDate() throws -> Bool {
         try pendingMigrations().isEmpty
+    }
+
+    /// The network the tuples belong to, once every migration is applied:
+    /// what the commands that write tuples need before they change anything.
+    ///
+    /// - Returns: `networks.id` exactly as stored, and as a UUID.
+    /// - Throws: `RetupleError` ("run `retuple migrate up` first") when a
+    ///   migration is pending or no network exists; when the id is not a UUID.
+    public func requireApplied() throws -> (id: String, uuid: UUID) {
+        let pending = try pendingMigrations()
+        guard pending.isEmpty, let network = try Network.currentID(in: database) else {
+            throw RetupleError(
+                "the unified schema is not applied to \(database.location) (\(pending.count) migrations pending); run `retuple migrate up` first"
+            )
+        }
+        guard let uuid = UUID(uuidString: network) else {
+            throw RetupleError("networks.id \(network) in \(database.location) is not a UUID")
+        }
+        return (network, uuid)
     }
 
     /// What `applyPending()` did.

@@ -48,11 +48,7 @@ struct RunbookTests {
     func sqlite() throws {
         try Self.requireTools(Self.commonTools)
         let run = try Run(backend: .sqlite)
-        let database = run.directory.path("keto.sqlite")
-        run.variables["KETO_DB"] = database
-        run.variables["DSN"] = "sqlite://" + database
-        try run.writeConfig(dsn: "sqlite://\(database)?_fk=true")
-        try run.loadDemoFixture(dsn: "sqlite://" + database)
+        try run.setUpSQLiteDemo()
         try Self.perform(run)
     }
 
