@@ -6,7 +6,9 @@ public struct RetupleCommand: ParsableCommand {
         commandName: "retuple",
         abstract: "Upgrade a Keto v0.6 permission database to the v0.7 unified tuple table, on SQLite and PostgreSQL.",
         version: "0.1.0",
-        subcommands: [MigrateCommand.self, NamespaceCommand.self, StatusCommand.self, VerifyCommand.self, BrokenCommand.self]
+        subcommands: [
+            MigrateCommand.self, NamespaceCommand.self, StatusCommand.self, VerifyCommand.self, BrokenCommand.self, DoctorCommand.self,
+        ]
     )
 
     public init() {}

@@ -11,8 +11,16 @@ public enum LegacyLayout {
 
     /// `keto_namespace_0000000007_migrations`: that table's bookkeeping.
     public static func migrationTable(namespaceID: Int32) -> String {
-        "keto_namespace_\(paddedID(Int64(namespaceID)))_migrations"
+        migrationTable(paddedID: Int64(namespaceID))
     }
+
+    static func migrationTable(paddedID id: Int64) -> String {
+        "keto_namespace_\(paddedID(id))_migrations"
+    }
+
+    /// Keto v0.6's list of namespaces, which the unified schema's
+    /// legacy-cleanup migration drops.
+    static let ketoNamespaceTable = "keto_namespace"
 
     /// The namespace id in a legacy tuple table's name: `keto_` followed
     /// by exactly 10 ASCII digits and `_relation_tuples`; nil for any

@@ -3,11 +3,11 @@ import RetupleCore
 import RetupleTestSupport
 import Testing
 
-/// `runbooks/upgrade-keto-v0.6-to-v0.7.md`, executed, so that the runbook
-/// cannot drift from the tool.
+/// `runbooks/upgrade-keto-v0.6-to-v0.7.md`, then `runbooks/rollback.md`,
+/// executed, so that the runbooks cannot drift from the tool.
 ///
 /// Every ```` ```sh sqlite ````, ```` ```sh postgres ```` and
-/// ```` ```sh both ```` block runs, in the runbook's order, once per backend:
+/// ```` ```sh both ```` block runs, in the runbooks' order, once per backend:
 /// each with `bash -euo pipefail` under a time limit, in one scratch
 /// directory per backend, with the variables the runbook documents set to a
 /// fresh copy of the demo v0.6 database (`legacy-fixtures/demo/`) and the
@@ -15,13 +15,14 @@ import Testing
 /// migration that finds broken rows is written `… || [ $? -eq 3 ]`).
 /// ```` ```console ```` and ```` ```text ```` blocks are not run.
 ///
-/// The blocks before the rollback section run first, and the upgraded
-/// database is checked: no legacy table left, `retuple verify` green, the 12
+/// The upgrade runbook's blocks run first, and the upgraded database is
+/// checked: no legacy table left, `retuple verify` green, the 12
 /// clean rows migrated, the broken rows reported and recorded, the one
 /// rebuildable tuple written for Keto, the restore test's row counts
 /// compared; on PostgreSQL, Keto v0.6's role cannot write and v0.7's role
-/// reads the tuples. Then the rollback section runs, and the restored v0.6
-/// database is checked.
+/// reads the tuples. Then the rollback runbook's blocks run, in the same
+/// directory with the same variables, and the restored v0.6 database is
+/// checked.
 ///
 /// PostgreSQL: a fresh database on the test server, owned by a new role
 /// that loads the fixture, as a Keto v0.6 deployment's role does; the
@@ -33,15 +34,17 @@ import Testing
 struct RunbookTests {
     @Test("every shell block names its backend, and both backends have an upgrade and a rollback")
     func conventions() throws {
-        let runbook = try Runbook(contentsOf: Runbook.upgrade)
-        for block in runbook.blocks where block.target == nil {
-            Issue.record("\(block.location): a shell block must be fenced ```sh sqlite, ```sh postgres or ```sh both")
+        let upgrade = try Runbook(contentsOf: Runbook.upgrade), rollback = try Runbook(contentsOf: Runbook.rollback)
+        for (file, runbook) in [("upgrade", upgrade), ("rollback", rollback)] {
+            for block in runbook.blocks where block.target == nil {
+                Issue.record("\(file) \(block.location): a shell block must be fenced ```sh sqlite, ```sh postgres or ```sh both")
+            }
         }
         for backend in DatabaseBackend.allCases {
-            let (upgrade, rollback) = Self.phases(of: runbook, for: backend)
-            #expect(upgrade.count >= 5, "\(backend): the upgrade has \(upgrade.count) blocks")
-            #expect(!rollback.isEmpty, "\(backend): no rollback block")
+            #expect(upgrade.blocks(for: backend).count >= 5, "\(backend): the upgrade has \(upgrade.blocks(for: backend).count) blocks")
+            #expect(!rollback.blocks(for: backend).isEmpty, "\(backend): no rollback block")
         }
+        #expect(upgrade.text.contains("](rollback.md)"), "the upgrade runbook does not link to the rollback")
     }
 
     @Test("SQLite: the runbook upgrades the demo database, then rolls it back")
@@ -91,25 +94,22 @@ struct RunbookTests {
         try #require(missing.isEmpty, "not on PATH: \(missing.joined(separator: ", ")); scripts/test installs them")
     }
 
-    /// The runbook's blocks for `backend`: those before the rollback
-    /// section, and those in it.
-    static func phases(of runbook: Runbook, for backend: DatabaseBackend) -> (upgrade: [Runbook.Block], rollback: [Runbook.Block]) {
-        let blocks = runbook.blocks(for: backend)
-        let isRollback = { (block: Runbook.Block) in block.section.localizedCaseInsensitiveContains("rollback") }
-        return (blocks.filter { !isRollback($0) }, blocks.filter(isRollback))
-    }
-
-    /// Runs the upgrade, checks the upgraded database, runs the rollback,
+    /// Runs the upgrade runbook, checks the upgraded database, runs the
+    /// rollback runbook in the same directory with the same variables,
     /// checks the restored one.
     static func perform(_ run: Run) throws {
-        let runbook = try Runbook(contentsOf: Runbook.upgrade)
-        for name in run.variables.keys.sorted() where !runbook.documents(name) {
-            Issue.record("the test sets \(name), which the runbook does not document")
+        let upgrade = try Runbook(contentsOf: Runbook.upgrade), rollback = try Runbook(contentsOf: Runbook.rollback)
+        for name in run.variables.keys.sorted() where !upgrade.documents(name) {
+            Issue.record("the test sets \(name), which the upgrade runbook does not document")
         }
-        let (upgrade, rollback) = phases(of: runbook, for: run.backend)
-        try run.perform(upgrade)
+        let rollbackBlocks = rollback.blocks(for: run.backend)
+        for name in run.variables.keys.sorted() where !rollback.documents(name)
+            && rollbackBlocks.contains(where: { $0.script.contains("$\(name)") }) {
+            Issue.record("the rollback runbook uses \(name) without documenting it")
+        }
+        try run.perform(upgrade.blocks(for: run.backend))
         try checkUpgraded(run)
-        try run.perform(rollback)
+        try run.perform(rollbackBlocks)
         try checkRolledBack(run)
     }
 
@@ -170,8 +170,8 @@ struct RunbookTests {
         #expect(count.stdout == "\(DemoFixture.migratedRows)\n", "\(count.stderr)")
     }
 
-    /// The database after step 7: the v0.6 database as it was, and on
-    /// PostgreSQL Keto v0.6's role writing again.
+    /// The database after the rollback: the v0.6 database as it was, and
+    /// on PostgreSQL Keto v0.6's role writing again.
     static func checkRolledBack(_ run: Run) throws {
         let demo = DemoFixture(backend: run.backend)
         let status = try run.status()
@@ -186,6 +186,11 @@ struct RunbookTests {
             #expect(write.status == 0, "Keto v0.6's role cannot write after the rollback: \(write.stderr)")
         }
     }
+}
+
+extension Runbook {
+    /// `runbooks/rollback.md`: run after `upgrade`, on what it left.
+    static let rollback = upgrade.deletingLastPathComponent().appendingPathComponent("rollback.md")
 }
 
 extension RunbookTests {

@@ -1,0 +1,109 @@
+/// `schema`, `namespaces` and `broken_tuples`: what the database holds,
+/// as the migration will see it.
+enum SchemaDiagnosis {
+    /// The unified schema's migrations and the network they need.
+    ///
+    /// Pending migrations fail while a legacy table is left
+    /// (`namespace migrate legacy` refuses until they are applied) and only
+    /// warn once none is (nothing is left for retuple to migrate, but Keto
+    /// v0.7 needs the schema).
+    static func schema(_ session: DoctorSession) throws -> DoctorCheck {
+        let database = session.database
+        let states = try SchemaMigrator(database: database, logger: session.logger).states()
+        let pending = states.filter { !$0.isApplied }
+        guard pending.isEmpty else {
+            let legacy = try session.legacyTables().count
+            let found = "\(pending.count) of \(states.count) unified-schema migrations pending (from \(pending[0].migration.version))"
+            if legacy > 0 {
+                return DoctorCheck(
+                    .schema, .fail, found + "; `namespace migrate legacy` refuses to run until they are applied",
+                    fix: "retuple migrate up"
+                )
+            }
+            return DoctorCheck(.schema, .warn, found + "; no legacy table is left, but Keto v0.7 needs them", fix: "retuple migrate up")
+        }
+        guard let network = try Network.currentID(in: database) else {
+            return DoctorCheck(.schema, .fail, "every migration is applied but networks holds no row; the tuples need one", fix: "retuple migrate up")
+        }
+        return DoctorCheck(.schema, .ok, "all \(states.count) unified-schema migrations applied; network \(network)")
+    }
+
+    /// Legacy tables against the configured namespaces (PRODUCT §2.2
+    /// point 2). A table whose id is not configured fails, as the
+    /// migration refuses it; a configured namespace without a table is
+    /// normal (migrated and dropped, or never used) and only listed;
+    /// legacy-looking tables in other PostgreSQL schemas are never
+    /// migrated and only mentioned.
+    static func namespaces(_ session: DoctorSession) throws -> DoctorCheck {
+        let tables = try session.legacyTables()
+        let namespaces = session.configuration?.namespaces ?? []
+        let configured = Set(namespaces.map { Int64($0.id) })
+        let unconfigured = tables.filter { !configured.contains($0.id) }
+        let present = Set(tables.map(\.id))
+        let withoutTable = namespaces.filter { !present.contains(Int64($0.id)) }
+
+        var notes: [String] = []
+        if !withoutTable.isEmpty {
+            notes.append("no legacy table for " + withoutTable.map { "\($0.name) (\($0.id))" }.joined(separator: ", "))
+        }
+        let elsewhere = try legacyTablesInOtherSchemas(session.database)
+        if !elsewhere.isEmpty {
+            notes.append("ignored, in other schemas: " + elsewhere.joined(separator: ", "))
+        }
+        let suffix = notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")
+
+        guard unconfigured.isEmpty else {
+            let listed = unconfigured.map { "\($0.table) holds namespace id \($0.id)" }.joined(separator: ", ")
+            let fix = session.configuration == nil
+                ? "pass Keto's configuration, with every namespace, with -c"
+                : "add " + unconfigured.map { "{id: \($0.id), name: …}" }.joined(separator: ", ") + " to namespaces: in the configuration"
+            return DoctorCheck(.namespaces, .fail, "not configured: \(listed)\(suffix)", fix: fix)
+        }
+        let found = tables.isEmpty
+            ? "no legacy table left"
+            : "\(tables.count) legacy tables, every id configured: " + tables.map { table in
+                "\(namespaces.first { Int64($0.id) == table.id }?.name ?? "") (\(table.id))"
+            }.joined(separator: ", ")
+        return DoctorCheck(.namespaces, .ok, found + suffix)
+    }
+
+    /// `schema.table` of each legacy tuple table outside the current
+    /// schema (PostgreSQL; none on SQLite).
+    private static func legacyTablesInOtherSchemas(_ database: any Database) throws -> [String] {
+        guard database.backend == .postgres else { return [] }
+        return try database.allRows("""
+            SELECT n.nspname, c.relname FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname <> current_schema() AND c.relkind IN ('r', 'p')
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+              AND c.relname LIKE 'keto\\_%\\_relation\\_tuples'
+            ORDER BY n.nspname, c.relname
+            """).compactMap { row in
+            let table = row[1].displayText
+            return LegacyLayout.namespaceID(ofTupleTable: table) == nil ? nil : row[0].displayText + "." + table
+        }
+    }
+
+    /// Broken tuples recorded and not yet resolved: each is a tuple Keto
+    /// v0.7 does not have until someone recreates it.
+    static func brokenTuples(_ session: DoctorSession) throws -> DoctorCheck {
+        let database = session.database
+        guard try database.tableExists(BrokenTupleTable.name) else {
+            return DoctorCheck(.brokenTuples, .ok, "none recorded")
+        }
+        let rows = try database.allRows("""
+            SELECT namespace, namespace_id, count(*) FROM \(BrokenTupleTable.name)
+            WHERE resolved_at IS NULL GROUP BY namespace, namespace_id ORDER BY namespace_id, namespace
+            """)
+        let unresolved = rows.reduce(0) { $0 + Int($1[2].integer ?? 0) }
+        guard unresolved > 0 else {
+            return DoctorCheck(.brokenTuples, .ok, "every recorded broken tuple is resolved")
+        }
+        let perNamespace = rows.map { "\($0[0].displayText): \($0[2].displayText)" }.joined(separator: ", ")
+        return DoctorCheck(
+            .brokenTuples, .warn,
+            "\(unresolved) broken tuples unresolved in \(BrokenTupleTable.name) (\(perNamespace)); Keto v0.7 lacks them until they are recreated",
+            fix: "retuple broken list"
+        )
+    }
+}
