@@ -77,7 +77,8 @@ public struct DataSourceName: Sendable, Equatable, CustomStringConvertible {
     public static func redact(_ dsn: String) -> String {
         var redacted = dsn
         let patterns = [
-            #"(://[^:/@?#]*:)[^@/?#]*(@)"#,
+            // user:password@ as libpq finds it: up to the last `@` before the first `/`.
+            #"(://[^:/@]*:)[^/]*(@)"#,
             #"((?:^|[?&\s])password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)"#,
         ]
         for pattern in patterns {

@@ -51,6 +51,10 @@ struct DataSourceNameTests {
             ("host=db password=s3cret dbname=keto", "host=db password=*** dbname=keto"),
             ("host=db password='s3 cret' dbname=keto", "host=db password=*** dbname=keto"),
             ("postgres://db/keto", "postgres://db/keto"),
+            // libpq reads everything before the last `@` ahead of the first `/` as user:password.
+            ("postgresql://keto:s3cret?x@db/keto", "postgresql://keto:***@db/keto"),
+            ("postgresql://keto:s3@cret@db:5432/keto", "postgresql://keto:***@db:5432/keto"),
+            ("postgresql://db:5432/keto?user=me@corp", "postgresql://db:5432/keto?user=me@corp"),
         ]
     )
     func redacts(text: String, shown: String) throws {
