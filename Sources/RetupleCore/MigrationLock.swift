@@ -47,7 +47,10 @@ struct MigrationLock {
         let acquired = try database.scalar("SELECT pg_try_advisory_xact_lock(?, ?)", [.integer(Int64(classID)), .integer(Int64(objectID))])
         guard acquired?.text == "t" else {
             let holder = try database.scalar(
-                "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objid = ? AND objsubid = 2",
+                """
+                SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objid = ? AND objsubid = 2
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """,
                 [.integer(Int64(UInt32(bitPattern: classID))), .integer(Int64(UInt32(bitPattern: objectID)))]
             )
             let who = holder?.integer.map { " (server process \($0))" } ?? ""
@@ -83,6 +86,7 @@ struct MigrationLock {
             FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
             WHERE l.granted AND l.pid <> pg_backend_pid() AND l.mode <> 'AccessShareLock'
               AND l.relation = to_regclass(?)
+              AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
             ORDER BY a.pid
             """, [.text(quoteIdentifier(table.name))])
         guard !rows.isEmpty else { return "a session that has since let go" }
