@@ -41,6 +41,9 @@ struct MigrateLegacyCommand: ParsableCommand {
     @Option(help: "How long to wait for a legacy table or another retuple run: 30s, 500ms, 2m; 0 waits without limit.")
     var lockTimeout = "30s"
 
+    @Option(help: "SQLite: the page cache in MiB the migration may fill; it counts in retuple's memory, and a smaller one writes more pages mid-transaction.")
+    var sqliteCacheMib = LegacyMigrator.defaultSQLitePageCacheMiB
+
     func validate() throws {
         guard DurationText.parse(lockTimeout) != nil else {
             throw ValidationError("--lock-timeout \(lockTimeout) is not a duration such as 30s, 500ms or 2m")
@@ -53,6 +56,9 @@ struct MigrateLegacyCommand: ParsableCommand {
         }
         if report != nil, downOnly {
             throw ValidationError("--report does not apply with --down-only, which reads no rows to report")
+        }
+        guard (1...4096).contains(sqliteCacheMib) else {
+            throw ValidationError("--sqlite-cache-mib must be between 1 and 4096, got \(sqliteCacheMib)")
         }
         if let maxBroken, maxBroken < 0 {
             throw ValidationError("--max-broken must be 0 or more, got \(maxBroken)")
@@ -69,7 +75,7 @@ struct MigrateLegacyCommand: ParsableCommand {
         try context.withDatabase { database in
             let migrator = try LegacyMigrator(
                 database: database, configuration: context.configuration ?? Configuration(),
-                logger: context.logger, lockTimeout: timeout
+                logger: context.logger, lockTimeout: timeout, sqlitePageCacheMiB: sqliteCacheMib
             )
             migrator.progress = options.quiet ? nil : ProgressDisplay()
             let tables = try migrator.legacyTables(named: name)

@@ -25,18 +25,35 @@ public final class LegacyMigrator {
     /// Told how far each namespace has got; nil for none.
     public var progress: (any MigrationProgress)?
 
+    /// SQLite's page cache during a run, in MiB. SQLite's default of 2 MiB
+    /// spills the pages of the growing unified table and its indexes to the
+    /// file in the middle of the transaction; 64 MiB took a third off a
+    /// 1M-row migration (benchmarks/ANALYSIS.md) and bounds what the cache
+    /// adds to retuple's memory.
+    public static let defaultSQLitePageCacheMiB = 64
+
     /// Opens a run on `database`.
     ///
-    /// - Parameter lockTimeout: how long to wait for a legacy table or the
-    ///   database lock; nil waits without limit.
+    /// - Parameters:
+    ///   - lockTimeout: how long to wait for a legacy table or the database
+    ///     lock; nil waits without limit.
+    ///   - sqlitePageCacheMiB: the page cache the connection may fill
+    ///     (SQLite only; it stays set for the connection's life).
     /// - Throws: `RetupleError` ("run `retuple migrate up` first") when the
     ///   unified schema is not fully applied; nothing is changed then.
-    public init(database: any Database, configuration: Configuration, logger: Logger, lockTimeout: Duration?) throws {
+    public init(
+        database: any Database, configuration: Configuration, logger: Logger, lockTimeout: Duration?,
+        sqlitePageCacheMiB: Int = defaultSQLitePageCacheMiB
+    ) throws {
         self.database = database
         self.configuration = configuration
         self.logger = logger
         lock = MigrationLock(database: database, timeout: lockTimeout)
         (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied()
+        if database.backend == .sqlite {
+            // A negative cache_size is in KiB ("PRAGMA cache_size = -N", pragma.html#pragma_cache_size).
+            try database.executeScript("PRAGMA cache_size = -\(sqlitePageCacheMiB * 1024)")
+        }
     }
 
     /// The legacy tables to work on: all of them, or the one of namespace
