@@ -129,7 +129,9 @@ struct ResultsDocument {
           The primary key stays.
         - **(d) Keto-v0.7-style** (up to 100k tuples): per namespace one
           transaction reading `ORDER BY object, relation, subject, commit_time
-          LIMIT 100 OFFSET k` pages and writing one `INSERT` per row, rows
+          LIMIT 100 OFFSET k` pages, each followed by the `SELECT COUNT(*)`
+          that Keto's pagination (pop's `Paginate`) runs to learn whether
+          another page follows, and writing one `INSERT` per row, rows
           transformed by retuple's transformer, `shard_id` random.
         """
 }
