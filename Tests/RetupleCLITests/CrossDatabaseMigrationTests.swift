@@ -9,17 +9,6 @@ import Testing
 /// unified schema into another, the source left byte for byte as it was.
 @Suite("cross-database migration: --target-dsn (built binary)")
 struct CrossDatabaseMigrationTests {
-    /// A source and a target backend.
-    struct Pair: CustomStringConvertible, Sendable {
-        let source: DatabaseBackend
-        let target: DatabaseBackend
-        var description: String { "\(source.rawValue) to \(target.rawValue)" }
-
-        static var all: [Pair] {
-            legacyBackends.flatMap { source in legacyBackends.map { Pair(source: source, target: $0) } }
-        }
-    }
-
     /// The database a cross-database run writes into.
     struct Target {
         let dsn: String
@@ -168,22 +157,22 @@ struct CrossDatabaseMigrationTests {
 
     // MARK: Every pair of backends
 
-    @Test("every pair of backends: the demo's figures in json, the source unchanged, its rows in the target", arguments: Pair.all)
-    func pairs(pair: Pair) throws {
-        try LegacyWorkspace.with(pair.source, .demo, applyingSchema: false) { source in
+    @Test("every pair of backends: the demo's figures in json, the source unchanged, its rows in the target", arguments: legacyBackends, legacyBackends)
+    func pairs(sourceBackend: DatabaseBackend, targetBackend: DatabaseBackend) throws {
+        try LegacyWorkspace.with(sourceBackend, .demo, applyingSchema: false) { source in
             let before = try source.dump()
-            try Target.with(pair.target, beside: source) { target in
+            try Target.with(targetBackend, beside: source) { target in
                 #expect(try retuple(source, target, ["migrate", "up"], ["-y", "-q"]).status == 0)
                 let outcome = try retuple(source, target, migrateLegacy, ["-y", "-f", "json", "--report", "cross.jsonl"])
                 #expect(outcome.status == 3, "\(outcome.stderr)")
                 #expect(outcome.stderr.isEmpty)
                 let document = try outcome.jsonDocument()
                 let figures = (document["namespaces"] as? [[String: Any]] ?? []).compactMap(NamespaceFigures.init(json:))
-                let expected = DemoDataset.figures(on: pair.source)
+                let expected = DemoDataset.figures(on: sourceBackend)
                 #expect(figures == expected)
                 #expect(document["report"] as? String == "cross.jsonl")
                 #expect(document["dry_run"] as? Bool == false)
-                try MigrateLegacyCommandTests.expectDemoReport(try source.reportLines("cross.jsonl"), on: pair.source)
+                try MigrateLegacyCommandTests.expectDemoReport(try source.reportLines("cross.jsonl"), on: sourceBackend)
                 #expect(try source.dump() == before, "the source changed")
                 for namespace in expected {
                     #expect(try target.count("SELECT count(*) FROM keto_relation_tuples WHERE namespace_id = \(namespace.id)") == namespace.migrated)

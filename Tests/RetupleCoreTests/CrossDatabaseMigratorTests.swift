@@ -6,19 +6,6 @@ import RetupleSQLite
 import RetupleTestSupport
 import Testing
 
-/// The source and target backends of a cross-database migration.
-struct BackendPair: CustomStringConvertible, Sendable {
-    let source: DatabaseBackend
-    let target: DatabaseBackend
-
-    var description: String { "\(source.rawValue) to \(target.rawValue)" }
-
-    /// Every pair of the backends this run has.
-    static var available: [BackendPair] {
-        availableBackends.flatMap { source in availableBackends.map { BackendPair(source: source, target: $0) } }
-    }
-}
-
 /// `LegacyMigrator` reading from one database and writing into another.
 @Suite("Legacy migrator across databases")
 struct CrossDatabaseMigratorTests {
@@ -36,17 +23,17 @@ struct CrossDatabaseMigratorTests {
     /// Generates a v0.6 source with every broken reason its backend can
     /// hold, applies the unified schema to an empty target, and opens a
     /// migrator reading the source through a read-only connection.
-    func withCrossMigrator(_ pair: BackendPair, tuples: Int, _ body: (Setup) throws -> Void) throws {
+    func withCrossMigrator(from source: DatabaseBackend, to target: DatabaseBackend, tuples: Int, _ body: (Setup) throws -> Void) throws {
         var plan = GeneratorPlan(tuples: tuples, namespaceCount: 3, seed: 5)
-        for reason in GeneratorPlan.possibleReasons(on: pair.source) { plan.brokenShares[reason] = 0.003 }
-        try withScratchDatabase(pair.source) { sourceWriter, sourceDSN in
+        for reason in GeneratorPlan.possibleReasons(on: source) { plan.brokenShares[reason] = 0.003 }
+        try withScratchDatabase(source) { sourceWriter, sourceDSN in
             _ = try LegacyTupleGenerator(plan: plan).generate(into: sourceWriter)
-            let source = try openDatabase(try DataSourceName(parsing: sourceDSN), intent: .readOnly)
-            defer { source.close() }
-            try withScratchDatabase(pair.target) { target, _ in
+            let reader = try openDatabase(try DataSourceName(parsing: sourceDSN), intent: .readOnly)
+            defer { reader.close() }
+            try withScratchDatabase(target) { target, _ in
                 _ = try SchemaMigrator(database: target, logger: testLogger).applyPending()
                 let migrator = try LegacyMigrator(
-                    database: target, source: source, configuration: Configuration(namespaces: plan.namespaces),
+                    database: target, source: reader, configuration: Configuration(namespaces: plan.namespaces),
                     logger: testLogger, lockTimeout: .seconds(5)
                 )
                 try body(Setup(migrator: migrator, sourceWriter: sourceWriter, plan: plan, directory: try TemporaryDirectory()))
@@ -54,9 +41,9 @@ struct CrossDatabaseMigratorTests {
         }
     }
 
-    @Test("writes exactly what an in-place migration of the source writes into the same network, and leaves the source as it was", arguments: BackendPair.available)
-    func sameAsInPlace(pair: BackendPair) throws {
-        try withCrossMigrator(pair, tuples: 6_000) { setup in
+    @Test("writes exactly what an in-place migration of the source writes into the same network, and leaves the source as it was", arguments: availableBackends, availableBackends)
+    func sameAsInPlace(source: DatabaseBackend, target: DatabaseBackend) throws {
+        try withCrossMigrator(from: source, to: target, tuples: 6_000) { setup in
             let migrator = setup.migrator
             #expect(migrator.isCrossDatabase)
             let sourceBefore = try contents(of: setup.sourceWriter)
@@ -83,7 +70,7 @@ struct CrossDatabaseMigratorTests {
                 try inPlace.migrate($0, report: inPlaceReport, dropWhenClean: false, dryRun: false, maxBroken: nil)
             }
             #expect(cross == expected)
-            let microseconds = pair.source != pair.target
+            let microseconds = source != target
             let unified = try unifiedRows(of: setup.target, microseconds: microseconds)
             #expect(unified.count == cross.reduce(0) { $0 + $1.migrated })
             #expect(unified == (try unifiedRows(of: setup.sourceWriter, microseconds: microseconds)))
@@ -92,9 +79,9 @@ struct CrossDatabaseMigratorTests {
         }
     }
 
-    @Test("writers of the source's legacy table wait while its namespace is copied; the guard then sees their row", arguments: BackendPair.available)
-    func sourceWritersWait(pair: BackendPair) throws {
-        try withCrossMigrator(pair, tuples: 3_000) { setup in
+    @Test("writers of the source's legacy table wait while its namespace is copied; the guard then sees their row", arguments: availableBackends, availableBackends)
+    func sourceWritersWait(source: DatabaseBackend, target: DatabaseBackend) throws {
+        try withCrossMigrator(from: source, to: target, tuples: 3_000) { setup in
             let migrator = setup.migrator
             let table = try #require(try migrator.legacyTables(named: "ns1").first)
             let attempts = WriteAttempts(writer: setup.sourceWriter, table: table)
@@ -105,7 +92,7 @@ struct CrossDatabaseMigratorTests {
 
             #expect(attempts.outcomes.count >= 3)
             for outcome in attempts.outcomes {
-                switch pair.source {
+                switch source {
                 case .sqlite: #expect((outcome as? SQLiteError)?.primaryCode == SQLiteError.busy, "got \(String(describing: outcome))")
                 case .postgres: #expect((outcome as? PostgresError)?.sqlstate == PostgresError.lockNotAvailable, "got \(String(describing: outcome))")
                 }
