@@ -157,7 +157,7 @@ struct CrossDatabaseMigrationTests {
 
     // MARK: Every pair of backends
 
-    @Test("every pair of backends: the demo's figures in json, the source unchanged, its rows in the target", arguments: legacyBackends, legacyBackends)
+    @Test("every pair of backends: the demo's figures in json, the source unchanged, its rows in the target; --down-only then drops from the source", arguments: legacyBackends, legacyBackends)
     func pairs(sourceBackend: DatabaseBackend, targetBackend: DatabaseBackend) throws {
         try LegacyWorkspace.with(sourceBackend, .demo, applyingSchema: false) { source in
             let before = try source.dump()
@@ -180,6 +180,12 @@ struct CrossDatabaseMigrationTests {
                 }
                 let targetTables = try target.withDatabase { try $0.tableNames() }
                 #expect(targetTables.allSatisfy { LegacyLayout.namespaceID(ofTupleTable: $0) == nil }, "legacy tables in the target: \(targetTables)")
+
+                let dropped = try retuple(source, target, migrateLegacy, ["--down-only", "-y"])
+                #expect(dropped.status == 0, "\(dropped.stderr)")
+                #expect(dropped.namespaceFigures.map(\.name) == expected.map(\.name) && dropped.namespaceFigures.allSatisfy(\.dropped))
+                #expect(try source.legacyTablesLeft().isEmpty)
+                #expect(try target.count("SELECT count(*) FROM keto_relation_tuples") == expected.reduce(0) { $0 + $1.migrated })
             }
         }
     }
