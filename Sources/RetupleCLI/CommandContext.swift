@@ -28,21 +28,70 @@ struct CommandContext {
         )
     }
 
-    /// Opens the database and runs `body` with it, closing it afterwards.
+    /// Opens the database (`dsn`, else the one `dataSourceName()` names)
+    /// and runs `body` with it, closing it afterwards.
     ///
     /// A database error escaping `body` is reported with the database's
     /// location, so the one error line says where it happened.
-    func withDatabase<T>(intent: OpenIntent = .readWrite, _ body: (any Database) throws -> T) throws -> T {
-        let database = try openDatabase(try dataSourceName(), intent: intent)
+    func withDatabase<T>(
+        _ dsn: DataSourceName? = nil, intent: OpenIntent = .readWrite, _ body: (any Database) throws -> T
+    ) throws -> T {
+        let database = try openDatabase(try dsn ?? dataSourceName(), intent: intent)
         defer { database.close() }
+        return try reportingErrors(at: database.location) { try body(database) }
+    }
+
+    /// Opens the source and the target of a command that takes
+    /// `--target-dsn` and runs `body` with both, closing them afterwards.
+    /// Without `--target-dsn` the one database is both.
+    ///
+    /// - Parameters:
+    ///   - intent: how the target (or the one database) is opened.
+    ///   - sourceIntent: how a source of its own is opened: read-only but
+    ///     for `--down-only`, which drops from it.
+    /// - Throws: `RetupleError` when both name one database, before `body`.
+    func withDatabases<T>(
+        target: TargetDatabaseOptions, intent: OpenIntent = .readWrite, sourceIntent: OpenIntent = .readOnly,
+        _ body: (_ source: any Database, _ target: any Database) throws -> T
+    ) throws -> T {
+        guard let targetDSN = try target.dataSourceName() else {
+            return try withDatabase(intent: intent) { try body($0, $0) }
+        }
+        let source = try openDatabase(try dataSourceName(), intent: sourceIntent)
+        defer { source.close() }
+        let target = try openDatabase(targetDSN, intent: intent)
+        defer { target.close() }
+        return try reportingErrors(at: "source \(source.location), target \(target.location)") {
+            try ensureDistinct(source: source, target: target)
+            return try body(source, target)
+        }
+    }
+
+    /// Refuses a `--target-dsn` naming the database the source DSN names,
+    /// when a source is given at all; opens both read-only to tell. A
+    /// SQLite target file that does not exist yet is another database.
+    func ensureTargetIsNotSource(_ targetDSN: DataSourceName) throws {
+        let source = try resolveDataSourceNameIfGiven(
+            flag: options.dsn, environment: ProcessInfo.processInfo.environment, configuration: configuration
+        )
+        guard let source else { return }
+        if case .sqliteFile(let path) = targetDSN.target, !FileManager.default.fileExists(atPath: path) { return }
+        try withDatabase(source, intent: .readOnly) { source in
+            try withDatabase(targetDSN, intent: .readOnly) { try ensureDistinct(source: source, target: $0) }
+        }
+    }
+
+    /// Runs `body`, naming `location` in any error that does not already
+    /// say where it happened.
+    private func reportingErrors<T>(at location: String, _ body: () throws -> T) throws -> T {
         do {
-            return try body(database)
+            return try body()
         } catch let error as RetupleError {
             throw error
         } catch let error as DatabaseUsageError {
             throw error
         } catch {
-            throw RetupleError("\(database.location): \(error)")
+            throw RetupleError("\(location): \(error)")
         }
     }
 }

@@ -12,10 +12,17 @@ struct MigrateLegacyCommand: ParsableCommand {
             faithfully are written to a report file and recorded in retuple_broken_tuples; their \
             namespace keeps its legacy table and the run exits 3. Clean namespaces go on to the \
             drop step. Asks before migrating and before each drop unless -y. Re-running is safe.
+
+            With --target-dsn the unified rows go into that other database (run `retuple migrate \
+            up --target-dsn …` first) and the source (--dsn) is only read, each namespace in a \
+            read-only snapshot that holds its writers off: nothing is dropped from it. Once the \
+            target serves, --down-only --target-dsn drops the source's legacy tables whose rows \
+            the target accounts for.
             """
     )
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var target: TargetDatabaseOptions
 
     @Argument(help: "Only the namespace of this name (as in the configuration).")
     var name: String?
@@ -72,15 +79,15 @@ struct MigrateLegacyCommand: ParsableCommand {
         if !downOnly { try reportFile.checkWritable() }
         let timeout = DurationText.parse(lockTimeout).flatMap { $0 == .zero ? nil : $0 }
         var run = MigrationRun(dryRun: dryRun, brokenRowsExitThree: !downOnly)
-        try context.withDatabase { database in
+        try context.withDatabases(target: target, sourceIntent: downOnly ? .readWrite : .readOnly) { source, database in
             let migrator = try LegacyMigrator(
-                database: database, configuration: context.configuration ?? Configuration(),
+                database: database, source: source, configuration: context.configuration ?? Configuration(),
                 logger: context.logger, lockTimeout: timeout, sqlitePageCacheMiB: sqliteCacheMib
             )
             migrator.progress = options.quiet ? nil : ProgressDisplay()
             let tables = try migrator.legacyTables(named: name)
             guard !tables.isEmpty else {
-                context.console.info("nothing to do: no legacy table\(name.map { " of namespace \($0)" } ?? "") is left in \(database.location)")
+                context.console.info("nothing to do: no legacy table\(name.map { " of namespace \($0)" } ?? "") is left in \(source.location)")
                 return
             }
             if downOnly {
@@ -105,10 +112,13 @@ struct MigrateLegacyCommand: ParsableCommand {
             context.console.info("nothing migrated")
             return
         }
+        // Across databases the source is never changed: its tables are
+        // dropped by --down-only, once the target has taken over.
+        let drops = !migrator.isCrossDatabase
         for table in tables {
             do {
-                var result = try migrator.migrate(table, report: reportFile, dropWhenClean: yes, dryRun: dryRun, maxBroken: maxBroken)
-                if !yes, !dryRun, result.broken == 0,
+                var result = try migrator.migrate(table, report: reportFile, dropWhenClean: yes && drops, dryRun: dryRun, maxBroken: maxBroken)
+                if drops, !yes, !dryRun, result.broken == 0,
                    context.console.confirm(dropQuestion(table)) {
                     do {
                         _ = try migrator.drop(table, force: false)
@@ -123,6 +133,9 @@ struct MigrateLegacyCommand: ParsableCommand {
             } catch let failure as NamespaceFailure {
                 run.fail(failure, context.console)
             }
+        }
+        if !drops, !dryRun {
+            context.console.info("\(migrator.source.location) was only read; once the target serves, drop its legacy tables with --down-only --target-dsn")
         }
     }
 
@@ -154,10 +167,13 @@ struct MigrateLegacyCommand: ParsableCommand {
     /// Lists what will be migrated. Shown even with `-q` when a question
     /// follows, so nobody approves blind; on stderr in `json` format.
     private func showPlan(_ tables: [LegacyTable], _ migrator: LegacyMigrator, _ context: CommandContext) throws {
-        var lines = ["legacy namespaces in \(migrator.database.location):"]
+        var lines = ["legacy namespaces in \(migrator.source.location):"]
         for table in tables {
             let rows = try migrator.rowCountWithinLockTimeout(table).map(String.init) ?? "? (locked by another session)"
             lines.append("  \(table.namespace.name) (id \(table.namespace.id)): \(rows) rows in \(table.name)")
+        }
+        if migrator.isCrossDatabase {
+            lines.append("into \(migrator.database.location); the source is only read and keeps its tables")
         }
         if dryRun { lines.append("dry run: every namespace is rolled back after its figures are taken") }
         for line in lines {

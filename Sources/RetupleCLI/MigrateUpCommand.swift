@@ -7,24 +7,35 @@ struct MigrateUpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
         abstract: "Apply pending unified-schema migrations (shows them and asks first unless -y).",
-        discussion: "A missing SQLite file is created, but only once the migrations are approved."
+        discussion: """
+            A missing SQLite file is created, but only once the migrations are approved. With \
+            --target-dsn the schema goes into that database, for a cross-database migration; the \
+            source (--dsn) is only opened, read-only, to make sure it is another database.
+            """
     )
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var target: TargetDatabaseOptions
 
     @Flag(name: [.short, .customLong("yes")], help: "Apply without asking.")
     var yes = false
 
     func run() throws {
         let context = try CommandContext(options: options)
-        let dsn = try context.dataSourceName()
+        let dsn: DataSourceName
+        if let targetDSN = try target.dataSourceName() {
+            try context.ensureTargetIsNotSource(targetDSN)
+            dsn = targetDSN
+        } else {
+            dsn = try context.dataSourceName()
+        }
         if case .sqliteFile(let path) = dsn.target, !FileManager.default.fileExists(atPath: path) {
             // Ask before the file exists, so that "no" creates nothing at all.
             guard approve(UnifiedSchema.migrations, on: "new sqlite database \(path)", context) else { return }
-            try context.withDatabase(intent: .readWriteCreatingFile) { try apply(on: $0, context) }
+            try context.withDatabase(dsn, intent: .readWriteCreatingFile) { try apply(on: $0, context) }
             return
         }
-        try context.withDatabase { database in
+        try context.withDatabase(dsn) { database in
             let migrator = SchemaMigrator(database: database, logger: context.logger)
             let pending = try migrator.pendingMigrations()
             if pending.isEmpty {

@@ -9,11 +9,13 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show legacy tables left, unified and broken rows per namespace, and the schema state.",
         discussion: """
             With --wait, polls (1s, doubling up to 10s) until no legacy table is left and exits 0 \
-            then; with --timeout it gives up after that long and exits 1. For deployment gates.
+            then; with --timeout it gives up after that long and exits 1. For deployment gates. \
+            With --target-dsn the legacy tables are the source's (--dsn) and the rest the target's.
             """
     )
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var target: TargetDatabaseOptions
 
     @Flag(help: "Block until no legacy table is left.")
     var wait = false
@@ -35,8 +37,8 @@ struct StatusCommand: ParsableCommand {
         let names = Dictionary(
             (context.configuration?.namespaces ?? []).map { (Int64($0.id), $0.name) }, uniquingKeysWith: { first, _ in first }
         )
-        try context.withDatabase(intent: .readOnly) { database in
-            var status = try DatabaseStatus(of: database, logger: context.logger)
+        try context.withDatabases(target: target, intent: .readOnly) { source, database in
+            var status = try DatabaseStatus(of: database, legacyTablesIn: source, logger: context.logger)
             if wait {
                 let deadline = timeout.flatMap(DurationText.parse).map { ContinuousClock.now + $0 }
                 var pause = Duration.seconds(1)
@@ -46,7 +48,7 @@ struct StatusCommand: ParsableCommand {
                         let left = deadline - ContinuousClock.now
                         guard left > .zero else {
                             throw RetupleError(
-                                "timed out after \(timeout ?? "") waiting: \(status.legacyTables.count) legacy tables are left in \(database.location)"
+                                "timed out after \(timeout ?? "") waiting: \(status.legacyTables.count) legacy tables are left in \(source.location)"
                             )
                         }
                         // The last look comes at the deadline, not a back-off step before it.
@@ -54,7 +56,7 @@ struct StatusCommand: ParsableCommand {
                     }
                     Thread.sleep(forTimeInterval: Double(DurationText.milliseconds(nap)) / 1000)
                     pause = min(pause * 2, .seconds(10))
-                    status = try DatabaseStatus(of: database, logger: context.logger)
+                    status = try DatabaseStatus(of: database, legacyTablesIn: source, logger: context.logger)
                 }
             }
             try show(status, names: names, context.console)

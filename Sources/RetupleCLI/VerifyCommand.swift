@@ -6,19 +6,23 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Exit 0 only if every legacy row still present is migrated or recorded broken.",
-        discussion: "The same check --down-only makes before dropping. Changes nothing."
+        discussion: """
+            The same check --down-only makes before dropping. Changes nothing. With --target-dsn \
+            the legacy rows of the source (--dsn) are looked up in the target.
+            """
     )
 
     @OptionGroup var options: GlobalOptions
+    @OptionGroup var target: TargetDatabaseOptions
 
     @Argument(help: "Only the namespace of this name.")
     var name: String?
 
     func run() throws {
         let context = try CommandContext(options: options)
-        let accountings = try context.withDatabase { database in
+        let accountings = try context.withDatabases(target: target) { source, database in
             let migrator = try LegacyMigrator(
-                database: database, configuration: context.configuration ?? Configuration(),
+                database: database, source: source, configuration: context.configuration ?? Configuration(),
                 logger: context.logger, lockTimeout: .seconds(30)
             )
             return try migrator.legacyTables(named: name).map(migrator.account)

@@ -10,6 +10,18 @@ public func resolveDataSourceName(
     environment: [String: String],
     configuration: Configuration?
 ) throws -> DataSourceName {
+    guard let dsn = try resolveDataSourceNameIfGiven(flag: flag, environment: environment, configuration: configuration) else {
+        throw RetupleError("no database given: pass --dsn URL, set DSN, or put dsn: in the config file (-c)")
+    }
+    return dsn
+}
+
+/// `resolveDataSourceName`, nil when no DSN is given at all.
+public func resolveDataSourceNameIfGiven(
+    flag: String?,
+    environment: [String: String],
+    configuration: Configuration?
+) throws -> DataSourceName? {
     let candidates: [(String?, String)] = [
         (flag, "--dsn"),
         (environment["DSN"], "the DSN environment variable"),
@@ -23,5 +35,5 @@ public func resolveDataSourceName(
             throw RetupleError("\(error.description) (from \(source))")
         }
     }
-    throw RetupleError("no database given: pass --dsn URL, set DSN, or put dsn: in the config file (-c)")
+    return nil
 }

@@ -44,7 +44,29 @@ public protocol Database: AnyObject {
     ///   already open on this connection; nothing is run then.
     func transaction<T>(_ body: () throws -> T) throws -> T
 
-    /// Whether `transaction(_:)` is running on this connection.
+    /// Runs `body` in a transaction that reads one consistent state of the
+    /// database and writes nothing; it ends when `body` returns or throws
+    /// (rethrown). For reading a source that must not change while it is
+    /// read, nor be changed by us.
+    ///
+    /// - SQLite: `PRAGMA query_only` for the duration, so any write fails
+    ///   with `SQLITE_READONLY`, then `BEGIN DEFERRED`: the first read takes
+    ///   a SHARED lock held until the end, so in rollback-journal mode no
+    ///   other connection can commit meanwhile (a writer holding PENDING "is
+    ///   just waiting on all current SHARED locks to clear so that it can
+    ///   get an EXCLUSIVE lock", lockingv3.html); in WAL mode every read
+    ///   sees the snapshot of the first.
+    /// - PostgreSQL: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`:
+    ///   every statement sees the snapshot taken by the first one that needs
+    ///   one (`SET` and `LOCK TABLE` do not, so a lock taken first is held
+    ///   before the snapshot is); writes are refused.
+    ///
+    /// - Throws: `DatabaseUsageError.nestedTransaction` when a transaction is
+    ///   already open on this connection; nothing is run then.
+    func readOnlyTransaction<T>(_ body: () throws -> T) throws -> T
+
+    /// Whether `transaction(_:)` or `readOnlyTransaction(_:)` is running on
+    /// this connection.
     var isInTransaction: Bool { get }
 
     /// Inserts many rows into `table` the fastest way the backend offers:

@@ -37,6 +37,9 @@ private func openSQLiteFile(_ path: String, intent: OpenIntent) throws -> SQLite
     if isDirectory.boolValue {
         throw RetupleError("cannot open sqlite database \(path): it is a directory")
     }
+    if !exists && intent == .readOnly {
+        throw RetupleError("sqlite database \(path) does not exist")
+    }
     if !exists && intent != .readWriteCreatingFile {
         throw RetupleError("sqlite database \(path) does not exist (run `retuple migrate up` to create a new one)")
     }

@@ -5,7 +5,8 @@ import Logging
 ///
 /// Reading it changes nothing and needs no configuration: names are shown
 /// where the configuration gives them, and a legacy table of an
-/// unconfigured id is listed rather than refused.
+/// unconfigured id is listed rather than refused. Across databases the
+/// legacy tables are the source's, everything else the target's.
 public struct DatabaseStatus: Sendable {
     public struct LegacyTableStatus: Sendable {
         public let namespaceID: Int64
@@ -30,14 +31,17 @@ public struct DatabaseStatus: Sendable {
     public let unifiedRows: [NamespaceRows]
     public let brokenRows: [BrokenRows]
 
-    public init(of database: any Database, logger: Logger) throws {
+    /// Reads the status of `database`, or of the legacy tables of `source`
+    /// and the rest of `database` when a source is given.
+    public init(of database: any Database, legacyTablesIn source: (any Database)? = nil, logger: Logger) throws {
         let states = try SchemaMigrator(database: database, logger: logger).states()
         appliedMigrations = states.filter(\.isApplied).count
         pendingMigrations = states.count - appliedMigrations
         let tables = try database.tableNames()
-        legacyTables = try tables.compactMap { name in
+        let source = source ?? database
+        legacyTables = try (source === database ? tables : source.tableNames()).compactMap { name in
             try LegacyLayout.namespaceID(ofTupleTable: name).map {
-                LegacyTableStatus(namespaceID: $0, table: name, rows: try database.rowCount(of: name))
+                LegacyTableStatus(namespaceID: $0, table: name, rows: try source.rowCount(of: name))
             }
         }
         unifiedRows = !tables.contains("keto_relation_tuples") ? [] : try database.allRows(

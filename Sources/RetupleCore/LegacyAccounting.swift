@@ -5,6 +5,9 @@
 /// key as `shard_id` (it was migrated) or `retuple_broken_tuples` records
 /// its key (it was reported broken). Keys are computed from the rows as
 /// they are now, so a row written after the migration is missing.
+///
+/// Across databases the legacy rows are streamed from the migrator's
+/// source and their keys gathered and looked up in its target.
 public struct LegacyAccounting: Sendable, Equatable {
     public let table: LegacyTable
     /// Rows in the legacy table.
@@ -19,8 +22,9 @@ public struct LegacyAccounting: Sendable, Equatable {
     /// The temporary table the keys are gathered in.
     static let keyTable = "retuple_legacy_keys"
 
-    /// Counts, inside the caller's transaction: streams the legacy rows,
-    /// computes their keys into a temporary table, and looks each up.
+    /// Counts, inside the caller's transaction (on the source and the
+    /// target, when they differ): streams the legacy rows, computes their
+    /// keys into a temporary table of the target, and looks each up.
     init(of table: LegacyTable, migrator: LegacyMigrator) throws {
         let database = migrator.database
         let keyType = database.backend == .postgres ? "UUID" : "TEXT"
@@ -33,7 +37,7 @@ public struct LegacyAccounting: Sendable, Equatable {
             }
             keys.removeAll(keepingCapacity: true)
         }
-        try database.forEachRow(migrator.legacyRowsQuery(table), []) { row in
+        try migrator.source.forEachRow(migrator.legacyRowsQuery(table), []) { row in
             let key = switch transformer.transform(LegacyTuple(row: row)) {
             case .unified(let tuple): tuple.shardID
             case .broken(let tuple): tuple.rowKey

@@ -12,11 +12,23 @@ import Logging
 /// `retuple_broken_tuples` and the report, all before one commit. Rows
 /// already present (same deterministic `shard_id`) are counted, never
 /// written twice. Before the commit the figures must add up.
+///
+/// Across databases (`source` given): the legacy tables are read from the
+/// source and the unified schema, `retuple_broken_tuples` and the network
+/// are the target's (`database`). The source is only read, each namespace
+/// in a read-only transaction that holds its writers off until the
+/// target's transaction has committed, so the rows copied are one
+/// consistent state; only `drop` writes to it.
 public final class LegacyMigrator {
+    /// The database receiving the unified rows (the target).
     public let database: any Database
+    /// The database holding the legacy tables: `database` itself for an
+    /// in-place migration.
+    public let source: any Database
     public let configuration: Configuration
     private let logger: Logger
     private let lock: MigrationLock
+    private let sourceLock: MigrationLock
     private let networkID: String
     private let networkUUID: UUID
 
@@ -32,7 +44,8 @@ public final class LegacyMigrator {
     /// adds to retuple's memory.
     public static let defaultSQLitePageCacheMiB = 64
 
-    /// Opens a run on `database`.
+    /// Opens a run on `database`, reading the legacy tables from `source`
+    /// when it is another database, else from `database`.
     ///
     /// - Parameters:
     ///   - lockTimeout: how long to wait for a legacy table or the database
@@ -40,21 +53,29 @@ public final class LegacyMigrator {
     ///   - sqlitePageCacheMiB: the page cache the connection may fill
     ///     (SQLite only; it stays set for the connection's life).
     /// - Throws: `RetupleError` ("run `retuple migrate up` first") when the
-    ///   unified schema is not fully applied; nothing is changed then.
+    ///   unified schema is not fully applied to `database`, or when
+    ///   `source` is the same database; nothing is changed then.
     public init(
-        database: any Database, configuration: Configuration, logger: Logger, lockTimeout: Duration?,
-        sqlitePageCacheMiB: Int = defaultSQLitePageCacheMiB
+        database: any Database, source: (any Database)? = nil, configuration: Configuration, logger: Logger,
+        lockTimeout: Duration?, sqlitePageCacheMiB: Int = defaultSQLitePageCacheMiB
     ) throws {
         self.database = database
+        self.source = source ?? database
         self.configuration = configuration
         self.logger = logger
         lock = MigrationLock(database: database, timeout: lockTimeout)
-        (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied()
+        sourceLock = MigrationLock(database: self.source, timeout: lockTimeout)
+        if let source, source !== database { try ensureDistinct(source: source, target: database) }
+        let fix = self.source === database ? "retuple migrate up" : "retuple migrate up --target-dsn …"
+        (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied(fix: fix)
         if database.backend == .sqlite {
             // A negative cache_size is in KiB ("PRAGMA cache_size = -N", pragma.html#pragma_cache_size).
             try database.executeScript("PRAGMA cache_size = -\(sqlitePageCacheMiB * 1024)")
         }
     }
+
+    /// Whether the legacy tables are read from another database.
+    public var isCrossDatabase: Bool { source !== database }
 
     /// The legacy tables to work on: all of them, or the one of namespace
     /// `name`.
@@ -62,7 +83,9 @@ public final class LegacyMigrator {
     /// - Throws: `RetupleError` for a legacy table whose id is not
     ///   configured, or a `name` that is not configured.
     public func legacyTables(named name: String?) throws -> [LegacyTable] {
-        let tables = try database.legacyTables(configuredBy: configuration)
+        let tables = try isCrossDatabase
+            ? sourceLock.readOnlyTransaction { try source.legacyTables(configuredBy: configuration) }
+            : database.legacyTables(configuredBy: configuration)
         guard let name else { return tables }
         guard let namespace = configuration.namespace(named: name) else {
             throw RetupleError("namespace \(name) is not in the configuration")
@@ -74,7 +97,8 @@ public final class LegacyMigrator {
     ///
     /// - Parameters:
     ///   - dropWhenClean: drop the legacy table in the same transaction
-    ///     when no row is broken, so no write can slip in between.
+    ///     when no row is broken, so no write can slip in between. In place
+    ///     only: a cross-database run never changes its source.
     ///   - dryRun: do everything, then roll back; `dropped` is false.
     ///   - maxBroken: roll back when more rows than this are broken.
     /// - Throws: `NamespaceFailure` when this namespace was rolled back
@@ -83,9 +107,10 @@ public final class LegacyMigrator {
     public func migrate(
         _ table: LegacyTable, report: BrokenTupleReport, dropWhenClean: Bool, dryRun: Bool, maxBroken: Int?
     ) throws -> NamespaceMigrationResult {
+        precondition(!dropWhenClean || !isCrossDatabase, "a cross-database migration never drops from its source")
         let reportMark = report.mark()
         do {
-            return try lock.transaction {
+            return try withLegacyTableFrozen(table) {
                 var result = try migrateRows(of: table, report: report, maxBroken: maxBroken)
                 if dropWhenClean, result.broken == 0 {
                     try dropLegacyTables(of: table)
@@ -108,7 +133,9 @@ public final class LegacyMigrator {
     /// timeout; nil when the wait ran out.
     public func rowCountWithinLockTimeout(_ table: LegacyTable) throws -> Int? {
         do {
-            return try lock.transaction { try database.rowCount(of: table.name) }
+            return try isCrossDatabase
+                ? sourceLock.readOnlyTransaction { try source.rowCount(of: table.name) }
+                : lock.transaction { try database.rowCount(of: table.name) }
         } catch let error as PostgresError where error.sqlstate == PostgresError.lockNotAvailable {
             return nil
         }
@@ -116,17 +143,21 @@ public final class LegacyMigrator {
 
     /// Checks, in a transaction of its own, whether every row of the legacy
     /// table is accounted for, and drops it when so (or when `force`).
+    /// Across databases the rows are checked against the target and the
+    /// table dropped from the source, in a write transaction there.
     ///
     /// - Throws: `NamespaceFailure` naming how many rows are not accounted
     ///   for; nothing is dropped then.
     public func drop(_ table: LegacyTable, force: Bool) throws -> LegacyAccounting {
-        try lock.transaction {
-            try lock.lockAgainstWriters(table)
-            let accounting = try LegacyAccounting(of: table, migrator: self)
+        try sourceLock.transaction {
+            try sourceLock.lockAgainstWriters(table)
+            let accounting = try isCrossDatabase
+                ? database.transaction { try LegacyAccounting(of: table, migrator: self) }
+                : LegacyAccounting(of: table, migrator: self)
             if accounting.missing > 0, !force {
                 throw NamespaceFailure(
                     table: table,
-                    description: "refusing to drop \(table.name): \(accounting.missing) of its \(accounting.legacy) rows are neither migrated nor recorded broken; run `retuple namespace migrate legacy \(table.namespace.name)` first, or pass --force to drop them"
+                    description: "refusing to drop \(table.name): \(accounting.missing) of its \(accounting.legacy) rows are neither migrated nor recorded broken; run `retuple namespace migrate legacy \(table.namespace.name)\(isCrossDatabase ? " --target-dsn …" : "")` first, or pass --force to drop them"
                 )
             }
             try dropLegacyTables(of: table)
@@ -137,7 +168,12 @@ public final class LegacyMigrator {
     /// Counts, in a transaction of its own, how the legacy table's rows
     /// are accounted for; changes nothing.
     public func account(_ table: LegacyTable) throws -> LegacyAccounting {
-        try lock.transaction { try LegacyAccounting(of: table, migrator: self) }
+        guard isCrossDatabase else {
+            return try lock.transaction { try LegacyAccounting(of: table, migrator: self) }
+        }
+        return try sourceLock.readOnlyTransaction {
+            try database.transaction { try LegacyAccounting(of: table, migrator: self) }
+        }
     }
 
     /// A transformer for `table`'s rows.
@@ -150,16 +186,32 @@ public final class LegacyMigrator {
     /// the unified indexes (`object, relation`, then the subject), so that
     /// their inserts land next to each other instead of all over them.
     func legacyRowsQuery(_ table: LegacyTable) -> String {
-        let commitTime = database.backend == .postgres ? "commit_time::text" : "commit_time"
+        let commitTime = source.backend == .postgres ? "commit_time::text" : "commit_time"
         return "SELECT shard_id, object, relation, subject, \(commitTime) FROM \(quoteIdentifier(table.name)) ORDER BY object, relation, subject"
     }
 
     var networkIDValue: DatabaseValue { .text(networkID) }
 
+    /// Runs `body` in the target's transaction with the legacy table's
+    /// writers held off until it ends: in place by the same transaction;
+    /// across databases by a read-only transaction on the source around it,
+    /// which also makes every read of the namespace see one state.
+    private func withLegacyTableFrozen<T>(_ table: LegacyTable, _ body: () throws -> T) throws -> T {
+        guard isCrossDatabase else {
+            return try lock.transaction {
+                try lock.lockAgainstWriters(table)
+                return try body()
+            }
+        }
+        return try sourceLock.readOnlyTransaction {
+            try sourceLock.lockAgainstWriters(table, .share)
+            return try lock.transaction(body)
+        }
+    }
+
     private func migrateRows(of table: LegacyTable, report: BrokenTupleReport, maxBroken: Int?) throws -> NamespaceMigrationResult {
-        try lock.lockAgainstWriters(table)
         try BrokenTupleTable.create(in: database)
-        let legacyCount = try database.rowCount(of: table.name)
+        let legacyCount = try source.rowCount(of: table.name)
         progress?.started(table, rows: legacyCount)
         defer { progress?.finished() }
 
@@ -205,7 +257,7 @@ public final class LegacyMigrator {
             progress?.advanced(to: read)
         }
 
-        try database.forEachRow(legacyRowsQuery(table), []) { row in
+        try source.forEachRow(legacyRowsQuery(table), []) { row in
             read += 1
             batch.append(LegacyTuple(row: row))
             if batch.count >= batchSize { try writeBatch() }
@@ -239,8 +291,8 @@ public final class LegacyMigrator {
     }
 
     private func dropLegacyTables(of table: LegacyTable) throws {
-        try database.execute("DROP TABLE \(quoteIdentifier(table.name))")
-        try database.execute("DROP TABLE IF EXISTS \(quoteIdentifier(table.migrationTable))")
+        try source.execute("DROP TABLE \(quoteIdentifier(table.name))")
+        try source.execute("DROP TABLE IF EXISTS \(quoteIdentifier(table.migrationTable))")
         logger.info("legacy table dropped", metadata: ["table": "\(table.name)"])
     }
 }

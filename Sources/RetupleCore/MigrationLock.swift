@@ -15,6 +15,11 @@ import RetupleSQLite
 ///
 /// SQLite: the transaction itself (`BEGIN IMMEDIATE`) is the write lock;
 /// the busy timeout is the wait.
+///
+/// The source of a cross-database migration is read in a read-only
+/// transaction set up the same way, holding writers off with a SHARE lock
+/// (PostgreSQL) or the SHARED lock of its first read (SQLite), without the
+/// run lock: that belongs to the target.
 struct MigrationLock {
     let database: any Database
     /// How long to wait for a lock; nil waits as long as it takes.
@@ -30,11 +35,10 @@ struct MigrationLock {
         }
     }
 
-    /// Sets the transaction up and takes the run lock; call first thing in
-    /// the transaction.
-    ///
-    /// - Throws: `RetupleError` when another retuple holds the run lock.
-    func acquireRunLock() throws {
+    /// Sets the transaction up (PostgreSQL): no statement or idle timeout,
+    /// `lock_timeout` from the timeout, times read in ISO form and UTC.
+    /// Call first thing in the transaction.
+    func configureTransaction() throws {
         guard database.backend == .postgres else { return }
         try database.executeScript("""
             SET LOCAL statement_timeout = 0;
@@ -43,6 +47,15 @@ struct MigrationLock {
             SET LOCAL DateStyle = 'ISO, YMD';
             SET LOCAL TimeZone = 'UTC'
             """)
+    }
+
+    /// Sets the transaction up and takes the run lock; call first thing in
+    /// the transaction.
+    ///
+    /// - Throws: `RetupleError` when another retuple holds the run lock.
+    func acquireRunLock() throws {
+        guard database.backend == .postgres else { return }
+        try configureTransaction()
         let (classID, objectID) = Self.advisoryKey
         let acquired = try database.scalar("SELECT pg_try_advisory_xact_lock(?, ?)", [.integer(Int64(classID)), .integer(Int64(objectID))])
         guard acquired?.text == "t" else {
@@ -58,16 +71,30 @@ struct MigrationLock {
         }
     }
 
-    /// Makes writers of `table` wait until the transaction ends (PostgreSQL;
-    /// on SQLite the transaction already does).
+    /// How a table lock holds writers off.
+    enum WriterExclusion: String {
+        /// In a transaction that writes: "allows only concurrent ACCESS
+        /// SHARE locks, i.e., only reads from the table can proceed".
+        case exclusive = "EXCLUSIVE"
+        /// In a read-only transaction: "protects a table against concurrent
+        /// data changes" (explicit-locking.html), and may be taken there.
+        case share = "SHARE"
+    }
+
+    /// Makes writers of `table` wait until the transaction ends. On SQLite
+    /// a write transaction already does; a read-only one does from its
+    /// first read, which `.share` makes here, so a busy wait happens now.
     ///
     /// - Throws: `NamespaceFailure` naming the holders when the wait runs out.
-    func lockAgainstWriters(_ table: LegacyTable) throws {
-        guard database.backend == .postgres else { return }
+    func lockAgainstWriters(_ table: LegacyTable, _ exclusion: WriterExclusion = .exclusive) throws {
+        guard database.backend == .postgres else {
+            if exclusion == .share { _ = try database.scalar("SELECT count(*) FROM sqlite_master") }
+            return
+        }
         // A savepoint keeps the transaction usable to ask who holds the lock.
         try database.execute("SAVEPOINT retuple_lock_wait")
         do {
-            try database.execute("LOCK TABLE \(quoteIdentifier(table.name)) IN EXCLUSIVE MODE")
+            try database.execute("LOCK TABLE \(quoteIdentifier(table.name)) IN \(exclusion.rawValue) MODE")
         } catch let error as PostgresError where error.sqlstate == PostgresError.lockNotAvailable {
             try database.execute("ROLLBACK TO SAVEPOINT retuple_lock_wait")
             throw NamespaceFailure(
@@ -99,12 +126,32 @@ struct MigrationLock {
     /// Runs `body` in a transaction with the run lock held, turning a
     /// SQLite busy timeout into a clear error.
     func transaction<T>(_ body: () throws -> T) throws -> T {
-        prepareConnection()
-        do {
-            return try database.transaction {
+        try waitingAtMostTimeout {
+            try database.transaction {
                 try acquireRunLock()
                 return try body()
             }
+        }
+    }
+
+    /// Runs `body` in a read-only transaction (`Database.readOnlyTransaction`)
+    /// set up as a migration's, without the run lock: how the source of a
+    /// cross-database migration is read.
+    func readOnlyTransaction<T>(_ body: () throws -> T) throws -> T {
+        try waitingAtMostTimeout {
+            try database.readOnlyTransaction {
+                try configureTransaction()
+                return try body()
+            }
+        }
+    }
+
+    /// Runs `body` with the busy timeout set, turning a SQLite busy timeout
+    /// into a clear error.
+    private func waitingAtMostTimeout<T>(_ body: () throws -> T) throws -> T {
+        prepareConnection()
+        do {
+            return try body()
         } catch let error as SQLiteError where error.primaryCode == SQLiteError.busy {
             throw RetupleError("\(database.location) is locked by another connection (waited \(DurationText.describe(timeout))); is another retuple or Keto writing to it?")
         }

@@ -57,11 +57,19 @@ public final class PostgresDatabase: Database {
     }
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try transaction(beginningWith: "BEGIN", body)
+    }
+
+    public func readOnlyTransaction<T>(_ body: () throws -> T) throws -> T {
+        try transaction(beginningWith: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    private func transaction<T>(beginningWith begin: String, _ body: () throws -> T) throws -> T {
         guard !isInTransaction else { throw DatabaseUsageError.nestedTransaction }
         isInTransaction = true
         defer { isInTransaction = false }
         return try runTransaction(
-            begin: { try connection.execute("BEGIN") },
+            begin: { try connection.execute(begin) },
             commit: { try connection.execute("COMMIT") },
             rollBackIfOpen: { if connection.transactionStatus != .idle { _ = try? connection.execute("ROLLBACK") } },
             body

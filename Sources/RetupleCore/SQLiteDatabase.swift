@@ -47,11 +47,22 @@ public final class SQLiteDatabase: Database {
     }
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try transaction(beginningWith: "BEGIN IMMEDIATE", body)
+    }
+
+    public func readOnlyTransaction<T>(_ body: () throws -> T) throws -> T {
+        guard !isInTransaction else { throw DatabaseUsageError.nestedTransaction }
+        try connection.executeScript("PRAGMA query_only = 1")
+        defer { try? connection.executeScript("PRAGMA query_only = 0") }
+        return try transaction(beginningWith: "BEGIN DEFERRED", body)
+    }
+
+    private func transaction<T>(beginningWith begin: String, _ body: () throws -> T) throws -> T {
         guard !isInTransaction else { throw DatabaseUsageError.nestedTransaction }
         isInTransaction = true
         defer { isInTransaction = false }
         return try runTransaction(
-            begin: { try connection.executeScript("BEGIN IMMEDIATE") },
+            begin: { try connection.executeScript(begin) },
             commit: { try connection.executeScript("COMMIT") },
             rollBackIfOpen: { if !connection.isAutocommit { try? connection.executeScript("ROLLBACK") } },
             body

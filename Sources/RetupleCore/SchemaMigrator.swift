@@ -39,11 +39,12 @@ public struct SchemaMigrator {
     /// - Returns: `networks.id` exactly as stored, and as a UUID.
     /// - Throws: `RetupleError` ("run `retuple migrate up` first") when a
     ///   migration is pending or no network exists; when the id is not a UUID.
-    public func requireApplied() throws -> (id: String, uuid: UUID) {
+    /// - Parameter fix: the command the refusal tells the operator to run.
+    public func requireApplied(fix: String = "retuple migrate up") throws -> (id: String, uuid: UUID) {
         let pending = try pendingMigrations()
         guard pending.isEmpty, let network = try Network.currentID(in: database) else {
             throw RetupleError(
-                "the unified schema is not applied to \(database.location) (\(pending.count) migrations pending); run `retuple migrate up` first"
+                "the unified schema is not applied to \(database.location) (\(pending.count) migrations pending); run `\(fix)` first"
             )
         }
         guard let uuid = UUID(uuidString: network) else {

@@ -110,4 +110,15 @@ extension SQLiteConnection {
     public var totalChanges: Int {
         Int(sqlite3_total_changes64(openHandle))
     }
+
+    /// The absolute path of the main database file; nil for an in-memory
+    /// or temporary database ("If there is no attached database N on the
+    /// database connection D, or if database N is a temporary or in-memory
+    /// database, then this function will return either a NULL pointer or
+    /// an empty string", c3ref/db_filename.html).
+    public var filename: String? {
+        guard let name = sqlite3_db_filename(openHandle, "main") else { return nil }
+        let path = String(cString: name)
+        return path.isEmpty ? nil : path
+    }
 }

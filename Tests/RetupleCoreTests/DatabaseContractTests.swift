@@ -226,6 +226,47 @@ struct DatabaseContractTests {
         }
     }
 
+    @Test("a read-only transaction refuses writes and reads one state while others write", arguments: ContractBackend.available)
+    func readOnlyTransaction(backend: ContractBackend) throws {
+        try withEmptyDatabase(backend) { fixture in
+            let database = fixture.database
+            try database.executeScript("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+            try database.execute("INSERT INTO t (id) VALUES (1)")
+            let other = try fixture.openSecondConnection()
+            defer { other.close() }
+            if let sqlite = other as? SQLiteDatabase { sqlite.connection.setBusyTimeout(milliseconds: 50) }
+
+            let seen = try database.readOnlyTransaction {
+                #expect(database.isInTransaction)
+                let first = try fixture.count("t")
+                let nested = errorThrown { try database.transaction {} }
+                #expect(nested as? DatabaseUsageError == .nestedTransaction)
+
+                // Another connection's write: PostgreSQL commits it unseen
+                // here; SQLite (rollback journal) cannot commit until we end.
+                let otherWrite = errorThrown { try other.execute("INSERT INTO t (id) VALUES (3)") }
+                switch backend {
+                case .sqlite: #expect((otherWrite as? SQLiteError)?.primaryCode == SQLiteError.busy, "got \(String(describing: otherWrite))")
+                case .postgres: #expect(otherWrite == nil)
+                }
+                let second = try fixture.count("t")
+
+                // Last: on PostgreSQL a failed statement ends the transaction's use.
+                let write = errorThrown { try database.execute("INSERT INTO t (id) VALUES (2)") }
+                switch backend {
+                case .sqlite: #expect((write as? SQLiteError)?.primaryCode == SQLiteError.readOnly, "got \(String(describing: write))")
+                case .postgres: #expect((write as? PostgresError)?.sqlstate == "25006", "got \(String(describing: write))")
+                }
+                return (first, second)
+            }
+            #expect(seen.0 == 1 && seen.1 == 1)
+            #expect(!database.isInTransaction)
+            // Writes work again once it ends.
+            try database.execute("INSERT INTO t (id) VALUES (4)")
+            #expect(try fixture.count("t") == (backend == .sqlite ? 2 : 3))
+        }
+    }
+
     // MARK: Bulk insert
 
     @Test("bulkInsert of 10k rows inside a transaction stores every value", arguments: ContractBackend.available)
