@@ -39,9 +39,10 @@ public final class LegacyMigrator {
 
     /// SQLite's page cache during a run, in MiB. SQLite's default of 2 MiB
     /// spills the pages of the growing unified table and its indexes to the
-    /// file in the middle of the transaction; 64 MiB took a third off a
-    /// 1M-row migration (benchmarks/ANALYSIS.md) and bounds what the cache
-    /// adds to retuple's memory.
+    /// file in the middle of the transaction; 64 MiB keeps them in memory,
+    /// which made a 1M-row migration a quarter faster while the disk was
+    /// busy and changed nothing on a quiet machine (benchmarks/ANALYSIS.md),
+    /// and bounds what the cache adds to retuple's memory.
     public static let defaultSQLitePageCacheMiB = 64
 
     /// Opens a run on `database`, reading the legacy tables from `source`

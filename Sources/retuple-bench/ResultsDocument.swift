@@ -48,7 +48,8 @@ struct ResultsDocument {
 
             Written by `scripts/bench` (the `retuple-bench` executable); re-run it to
             refresh this file rather than editing it. What is measured and how:
-            README, section "Benchmark", and the methods below.
+            README, section "Benchmark", and the methods below. Where the time
+            goes, and why a goal is missed: [ANALYSIS.md](ANALYSIS.md).
 
             ## Machine
 
