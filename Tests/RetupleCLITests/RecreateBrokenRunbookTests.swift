@@ -27,9 +27,7 @@ struct RecreateBrokenRunbookTests {
     @Test("every shell block names its backend, and each backend has the whole procedure")
     func conventions() throws {
         let runbook = try Runbook(contentsOf: Runbook.recreateBroken)
-        for block in runbook.blocks where block.target == nil {
-            Issue.record("\(block.location): a shell block must be fenced ```sh sqlite, ```sh postgres or ```sh both")
-        }
+        runbook.recordShellBlocksWithoutTarget("recreate-broken-tuples.md")
         #expect(Set(runbook.blocks.compactMap(\.target)) == [.sqlite, .postgres, .both])
         for backend in DatabaseBackend.allCases {
             let scripts = runbook.blocks(for: backend).map(\.script).joined()

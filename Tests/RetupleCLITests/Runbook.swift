@@ -1,5 +1,6 @@
 import Foundation
 import RetupleCore
+import Testing
 
 /// An operator runbook in Markdown, read as the shell blocks it tells the
 /// operator to run.
@@ -45,6 +46,14 @@ struct Runbook {
     let text: String
     /// Every shell block, in order.
     let blocks: [Block]
+
+    /// Records a test issue for every shell block whose fence names no
+    /// backend: such a block would otherwise never run.
+    func recordShellBlocksWithoutTarget(_ name: String) {
+        for block in blocks where block.target == nil {
+            Issue.record("\(name) \(block.location): a shell block must be fenced ```sh sqlite, ```sh postgres or ```sh both")
+        }
+    }
 
     /// Reads and splits the runbook at `url`.
     /// - Throws: when the file cannot be read as UTF-8.

@@ -30,9 +30,7 @@ struct SQLiteToPostgresRunbookTests {
     @Test("every shell block names the side it works on, and the move ends by retiring the file")
     func conventions() throws {
         let runbook = try Runbook(contentsOf: Runbook.sqliteToPostgres)
-        for block in runbook.blocks where block.target == nil {
-            Issue.record("\(block.location): a shell block must be fenced ```sh sqlite, ```sh postgres or ```sh both")
-        }
+        runbook.recordShellBlocksWithoutTarget("sqlite-to-postgres.md")
         for target in [Runbook.Target.sqlite, .postgres, .both] {
             #expect(runbook.blocks.contains { $0.target == target }, "no ```sh \(target.rawValue) block")
         }
