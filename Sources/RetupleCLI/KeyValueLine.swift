@@ -1,3 +1,5 @@
+import RetupleCore
+
 /// A `key=value …` output line, values quoted when they would otherwise
 /// be ambiguous (spaces, quotes, `=`, control characters), as logfmt does,
 /// so a namespace name from the configuration cannot break the line apart.
@@ -16,12 +18,9 @@ private func keyValueText(_ value: String) -> String {
         switch scalar {
         case "\"": quoted += "\\\""
         case "\\": quoted += "\\\\"
-        case "\n": quoted += "\\n"
-        case "\t": quoted += "\\t"
-        case "\r": quoted += "\\r"
         default:
-            if scalar.properties.generalCategory == .control {
-                quoted += "\\u{\(String(scalar.value, radix: 16))}"
+            if let escape = scalar.controlCharacterEscape {
+                quoted += escape
             } else {
                 quoted.unicodeScalars.append(scalar)
             }

@@ -51,12 +51,17 @@ public final class BrokenTupleReport {
 
     /// Checks, before anything changes, that the report could be written:
     /// an existing path must be a writable regular file, a new one must be
-    /// in a writable directory.
+    /// in a writable directory. A symbolic link is refused: followed, it
+    /// would put the report, and its mode 0600, on whatever file it
+    /// points to.
     ///
     /// - Throws: `RetupleError` naming the path and what is wrong.
     public func checkWritable() throws {
         var status = stat()
-        if stat(path, &status) == 0 {
+        if lstat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT != S_IFLNK else {
+                throw RetupleError("cannot write the report to \(path): it is a symbolic link; give the path of the file itself")
+            }
             guard status.st_mode & S_IFMT == S_IFREG else {
                 throw RetupleError("cannot write the report to \(path): it exists and is not a regular file")
             }
@@ -86,9 +91,11 @@ public final class BrokenTupleReport {
 
     /// Creates the file (mode 0600, replacing one at the path) even when no
     /// line is added: for an export, whose file must exist when empty.
+    /// Never follows a symbolic link at the path (`O_NOFOLLOW`), even one
+    /// made after `checkWritable()`.
     public func create() throws {
         guard descriptor < 0 else { return }
-        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard descriptor >= 0 else { throw failure("cannot create") }
         // The mode given to open(2) does not change an existing file's.
         guard fchmod(descriptor, 0o600) == 0 else { throw failure("cannot restrict") }

@@ -20,7 +20,12 @@ public enum BrokenTupleTable {
     ]
 
     /// Creates the table when it does not exist.
+    ///
+    /// Asks first rather than relying on `IF NOT EXISTS`: PostgreSQL checks
+    /// CREATE on the schema before it looks for the table, so a role
+    /// granted the table but not the schema would be refused.
     public static func create(in database: any Database) throws {
+        guard try !database.tableExists(name) else { return }
         let (key, legacy, time) = switch database.backend {
         case .postgres: ("UUID", "TEXT", "TIMESTAMP")
         case .sqlite: ("TEXT", "", "DATETIME")

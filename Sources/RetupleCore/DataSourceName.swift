@@ -49,6 +49,9 @@ public struct DataSourceName: Sendable, Equatable, CustomStringConvertible {
                 }
                 target = (path == ":memory:" || path.hasPrefix("file::memory:")) ? .sqliteMemory : .sqliteFile(path: path)
             case "postgres", "postgresql":
+                if Self.hasSlashInPassword(afterScheme: rest) {
+                    throw RetupleError("the DSN \(Self.redact(dsn)) has a / in its password: percent-encode it as %2F, or libpq reads the URI as another host, port and database")
+                }
                 target = .postgres(conninfo: Self.removingKetoPoolParameters(from: dsn))
             default:
                 throw RetupleError("unsupported database `\(scheme)` in DSN \(Self.redact(dsn)): retuple works with sqlite:// and postgres://")
@@ -79,6 +82,9 @@ public struct DataSourceName: Sendable, Equatable, CustomStringConvertible {
         let patterns = [
             // user:password@ as libpq finds it: up to the last `@` before the first `/`.
             #"(://[^:/@]*:)[^/]*(@)"#,
+            // user:password@ with a `/` in the password, which libpq misreads
+            // (and the parser refuses): up to the last `@` before any `?`.
+            #"(://[^:/@?]*:)[^?]*/[^?]*(@)"#,
             #"((?:^|[?&\s])password\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)"#,
         ]
         for pattern in patterns {
@@ -88,6 +94,16 @@ public struct DataSourceName: Sendable, Equatable, CustomStringConvertible {
             redacted = expression.stringByReplacingMatches(in: redacted, range: range, withTemplate: template)
         }
         return redacted
+    }
+
+    /// Whether `user:password@` (up to the first `@`) has a `/` in the
+    /// password. libpq ends the credentials at the first `/`, so it would
+    /// take part of the password for a port or a database name, and print
+    /// it in its error.
+    private static func hasSlashInPassword(afterScheme rest: String) -> Bool {
+        let beforeQuery = rest.prefix { $0 != "?" }
+        guard let at = beforeQuery.firstIndex(of: "@"), let colon = beforeQuery[..<at].firstIndex(of: ":") else { return false }
+        return beforeQuery[colon..<at].contains("/")
     }
 
     private static func removingKetoPoolParameters(from uri: String) -> String {

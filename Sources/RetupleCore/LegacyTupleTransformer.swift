@@ -152,8 +152,16 @@ private func describe(_ value: DatabaseValue) -> String {
     }
 }
 
-/// `text` in double quotes for a message, shortened to 80 characters.
+/// `text` in double quotes for a message, shortened to 80 characters,
+/// control characters escaped (`Unicode.Scalar.controlCharacterEscape`).
 func quoted(_ text: String) -> String {
-    let shortened = text.unicodeScalars.count > 80 ? String(text.unicodeScalars.prefix(80)) + "…" : text
-    return "\"" + shortened.replacingOccurrences(of: "\n", with: "\\n") + "\""
+    var quoted = "\""
+    for scalar in text.unicodeScalars.prefix(80) {
+        if let escape = scalar.controlCharacterEscape {
+            quoted += escape
+        } else {
+            quoted.unicodeScalars.append(scalar)
+        }
+    }
+    return quoted + (text.unicodeScalars.count > 80 ? "…\"" : "\"")
 }

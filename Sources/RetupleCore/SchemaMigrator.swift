@@ -66,7 +66,12 @@ public struct SchemaMigrator {
     /// one transaction.
     public func applyPending() throws -> UpResult {
         try database.transaction {
-            try database.executeScript(UnifiedSchema.bookkeepingDDL)
+            // Only when missing: on PostgreSQL even `IF NOT EXISTS` needs
+            // CREATE on the schema and ownership of the table, which an
+            // up-to-date database's `migrate up` should not ask for.
+            if try !database.tableExists(UnifiedSchema.bookkeepingTable) {
+                try database.executeScript(UnifiedSchema.bookkeepingDDL)
+            }
             let pending = try pendingMigrations()
             for migration in pending {
                 logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])

@@ -1,0 +1,59 @@
+import Foundation
+import RetupleCore
+import RetupleTestSupport
+import Testing
+
+/// Where the report of broken rows may land and with which mode: it holds
+/// access-control data (docs/SECURITY.md, "Files").
+@Suite("Report file: mode 0600, never through a symbolic link")
+struct BrokenTupleReportFileTests {
+    func mode(_ path: String) throws -> Int {
+        try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+    }
+
+    @Test("an existing file is replaced: emptied and restricted to 0600 before anything is written")
+    func replacesExistingFile() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("report.jsonl")
+        try "old content\n".write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(chmod(path, 0o644) == 0)
+        let report = BrokenTupleReport(path: path)
+        try report.checkWritable()
+        try report.create()
+        #expect(try mode(path) == 0o600)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "")
+    }
+
+    @Test("a symbolic link at the path is refused by the check, and the file it points to is left alone")
+    func refusesSymbolicLink() throws {
+        let directory = try TemporaryDirectory()
+        let target = directory.path("precious.txt")
+        try "keep me\n".write(toFile: target, atomically: false, encoding: .utf8)
+        #expect(chmod(target, 0o644) == 0)
+        let link = directory.path("report.jsonl")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+
+        let report = BrokenTupleReport(path: link)
+        #expect {
+            try report.checkWritable()
+        } throws: { error in
+            "\(error)" == "cannot write the report to \(link): it is a symbolic link; give the path of the file itself"
+        }
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep me\n")
+        #expect(try mode(target) == 0o644)
+    }
+
+    @Test("a symbolic link made after the check is not followed either")
+    func refusesLinkMadeAfterCheck() throws {
+        let directory = try TemporaryDirectory()
+        let target = directory.path("precious.txt")
+        try "keep me\n".write(toFile: target, atomically: false, encoding: .utf8)
+        let link = directory.path("report.jsonl")
+        let report = BrokenTupleReport(path: link)
+        try report.checkWritable()
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+
+        #expect(throws: (any Error).self) { try report.create() }
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep me\n")
+    }
+}
