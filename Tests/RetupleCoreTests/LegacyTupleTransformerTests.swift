@@ -1,5 +1,6 @@
 import Foundation
 @testable import RetupleCore
+import RetupleTestSupport
 import Testing
 
 /// The transformation of PRODUCT §1.3, one legacy row at a time.
@@ -46,6 +47,11 @@ struct LegacyTupleTransformerTests {
     func subjectSet() throws {
         let tuple = try #require(unified(transform(subject: "groups:admins#member")))
         #expect(tuple.subject == .set(namespaceID: 7, object: "admins", relation: "member"))
+        // A combining accent right after `:` or `#` belongs to the part after it (found by the property tests).
+        let marks = try #require(unified(transform(subject: "groups:\u{301}admins#\u{200D}member")))
+        guard case .set(_, let object, let relation) = marks.subject else { throw TestSupportError("not a subject set") }
+        #expect(Array(object.unicodeScalars) == Array("\u{301}admins".unicodeScalars))
+        #expect(Array(relation.unicodeScalars) == Array("\u{200D}member".unicodeScalars))
         let unicode = try #require(unified(transform(subject: "ünïcødé 名前:x#")))
         #expect(unicode.subject == .set(namespaceID: 9, object: "x", relation: ""))
     }
@@ -164,7 +170,8 @@ struct LegacyTupleTransformerTests {
 
     @Test("LegacySubject re-encodes every subject it decodes")
     func subjectRoundTrip() {
-        for text in ["user", "a:b#c", ":#", "x:y:z", "名:前#後"] {
+        // After `:` or `#`, a combining mark or joiner makes one Character with it.
+        for text in ["user", "a:b#c", ":#", "x:y:z", "名:前#後", "groups:\u{301}x#\u{200D}y", "\u{600}:a#\u{1F3FD}"] {
             #expect(LegacySubject(parsing: text).encoded == text)
         }
         #expect(LegacySubject(parsing: "a#b#c").encoded == nil)
