@@ -73,6 +73,15 @@ struct LegacyTupleTransformerTests {
         #expect(row.recreate == nil)
     }
 
+    /// Found by the property tests: Swift's `==` took `u` + U+0308 for the
+    /// configured `ü`, which Keto v0.6 compared byte for byte.
+    @Test("a subject set namespace is looked up byte for byte, not under Unicode equivalence")
+    func namespaceBytes() throws {
+        let decomposed = "u\u{308}nïcødé 名前:x#y"
+        #expect(broken(transform(subject: .text(decomposed)))?.reason == .unknownSubjectNamespace)
+        #expect(unified(transform(subject: "ünïcødé 名前:x#y"))?.subject == .set(namespaceID: 9, object: "x", relation: "y"))
+    }
+
     @Test("NULL in any carried column is null_field; a NULL legacy shard_id is not", arguments: ["object", "relation", "subject", "commit_time"])
     func nullField(column: String) throws {
         let outcome = switch column {
