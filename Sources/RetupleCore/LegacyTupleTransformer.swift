@@ -175,8 +175,18 @@ private func describe(_ value: DatabaseValue) -> String {
     }
 }
 
-/// `text` in double quotes for a message, shortened to 80 characters.
+/// `text` in double quotes for a message, shortened to 80 characters, its
+/// line breaks written `\n` and `\r` so the message stays on one line.
+///
+/// Scalar by scalar: as a Character, `\r\n` is neither `\r` nor `\n`.
 func quoted(_ text: String) -> String {
-    let shortened = text.unicodeScalars.count > 80 ? String(text.unicodeScalars.prefix(80)) + "…" : text
-    return "\"" + shortened.replacingOccurrences(of: "\n", with: "\\n") + "\""
+    var result = "\""
+    for scalar in text.unicodeScalars.prefix(80) {
+        switch scalar {
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result + (text.unicodeScalars.count > 80 ? "…\"" : "\"")
 }

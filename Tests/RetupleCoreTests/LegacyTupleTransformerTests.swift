@@ -135,6 +135,15 @@ struct LegacyTupleTransformerTests {
         ))
     }
 
+    /// Found by the property tests: `\r\n` (one Character) and `\r` went into messages unescaped.
+    @Test("a value in a message never breaks its line")
+    func oneLineMessage() throws {
+        let row = try #require(broken(transform(subject: "a\r\nb#c\rd#e")))
+        #expect(row.message == #"subject "a\r\nb#c\rd#e" contains # but is not namespace:object#relation"#)
+        let long = try #require(broken(transform(commitTime: .text(String(repeating: "\r\n", count: 50)))))
+        #expect(long.message == "commit_time \"" + String(repeating: #"\r\n"#, count: 40) + "…\" is not a time")
+    }
+
     @Test("the first defect in the documented order is the one reported")
     func precedence() throws {
         let long = String(repeating: "x", count: 65)
