@@ -47,8 +47,10 @@ public struct Configuration: Sendable, Equatable {
             if namespace.name.isEmpty {
                 throw RetupleError("\(place) has an empty name")
             }
-            if let bad = namespace.name.first(where: { $0 == ":" || $0 == "#" || $0.isNewline }) {
-                throw RetupleError("\(place): the name \"\(namespace.name)\" contains \"\(bad.isNewline ? "\\n" : String(bad))\", which subject sets (namespace:object#relation) cannot hold")
+            // Scalar by scalar, as subjects are split: `:` followed by a
+            // combining mark is one Character, which is not `:`.
+            if let bad = namespace.name.unicodeScalars.first(where: { $0 == ":" || $0 == "#" || Character($0).isNewline }) {
+                throw RetupleError("\(place): the name \(quoted(namespace.name)) contains \"\(bad == ":" || bad == "#" ? String(bad) : "\\n")\", which subject sets (namespace:object#relation) cannot hold")
             }
             if let other = idsSeen[namespace.id] {
                 throw RetupleError("\(place): namespace id \(namespace.id) is used twice (\"\(other)\" and \"\(namespace.name)\")")

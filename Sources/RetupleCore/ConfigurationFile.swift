@@ -49,7 +49,8 @@ private struct NamespaceList: Decodable {
 
     init(from decoder: Decoder) throws {
         if let location = try? decoder.singleValueContainer().decode(String.self) {
-            throw RetupleError("namespaces is a location (\(location)); list the namespaces inline as [{id: 0, name: files}, …]")
+            let found = location.contains("://") ? "a location (\(location))" : "not a list"
+            throw RetupleError("namespaces is \(found); list the namespaces inline as [{id: 0, name: files}, …]")
         }
         var list = try decoder.unkeyedContainer()
         entries = []
@@ -127,6 +128,8 @@ private func typeName(_ type: Any.Type) -> String {
     switch type {
     case is Int32.Type, is Int64.Type, is Int.Type: "an integer"
     case is String.Type: "a string"
+    // What Yams names when a list or map stands where one value should.
+    case is Node.Scalar.Type: "one value, not a list or map"
     default: "\(type)"
     }
 }
