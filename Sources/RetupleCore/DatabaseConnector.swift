@@ -26,7 +26,9 @@ public func openDatabase(_ dsn: DataSourceName, intent: OpenIntent = .readWrite)
         do {
             return PostgresDatabase(connection: try PostgresConnection(conninfo: conninfo))
         } catch let error as PostgresError {
-            throw RetupleError("cannot connect to PostgreSQL (\(dsn)): \(error.message)")
+            // libpq quotes a URI it cannot parse whole, password included
+            // ("… in URI: \"postgres://keto:secret@[::1/keto\"").
+            throw RetupleError("cannot connect to PostgreSQL (\(dsn)): \(DataSourceName.redact(error.message))")
         }
     }
 }

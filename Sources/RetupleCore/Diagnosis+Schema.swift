@@ -59,6 +59,13 @@ enum SchemaDiagnosis {
                 : "add " + unconfigured.map { "{id: \($0.id), name: …}" }.joined(separator: ", ") + " to namespaces: in the configuration"
             return DoctorCheck(.namespaces, .fail, "not configured: \(listed)\(suffix)", fix: fix)
         }
+        for table in tables {
+            do {
+                try session.database.checkLegacyShape(of: table.table)
+            } catch let error as RetupleError {
+                return DoctorCheck(.namespaces, .fail, error.description + suffix, fix: "give the table Keto v0.6's columns, or restore it from the backup")
+            }
+        }
         let found = tables.isEmpty
             ? "no legacy table left"
             : "\(tables.count) legacy tables, every id configured: " + tables.map { table in

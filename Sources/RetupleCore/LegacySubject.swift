@@ -27,10 +27,13 @@ public enum LegacySubject: Hashable, Sendable {
             self = .malformed
             return
         }
+        // Indices move through the UTF-8 view: `String.index(after:)` steps
+        // a whole Character, and `:#` followed by a combining mark or a
+        // joiner is one Character with it, which would drop the mark.
         self = .set(
             namespace: String(subject[..<colon]),
-            object: String(subject[subject.index(after: colon)..<hash]),
-            relation: String(subject[subject.index(after: hash)...])
+            object: String(subject[bytes.index(after: colon)..<hash]),
+            relation: String(subject[bytes.index(after: hash)...])
         )
     }
 

@@ -21,9 +21,10 @@ extension Database {
     ///
     /// - Throws: `RetupleError` naming the table and id when a table's id is
     ///   not in `configuration`: its subject sets could not be resolved and
-    ///   its namespace name would be a guess.
+    ///   its namespace name would be a guess; naming the table and column
+    ///   when a table is not shaped as Keto v0.6 made it (`checkLegacyShape`).
     public func legacyTables(configuredBy configuration: Configuration) throws -> [LegacyTable] {
-        try tableNames().compactMap(LegacyLayout.namespaceID(ofTupleTable:)).sorted().map { id in
+        let tables = try tableNames().compactMap(LegacyLayout.namespaceID(ofTupleTable:)).sorted().map { id in
             guard let namespaceID = Int32(exactly: id), let namespace = configuration.namespace(id: namespaceID) else {
                 let hint = configuration.namespaces.isEmpty ? "no namespaces are configured: pass Keto's config with -c" : "add it to namespaces"
                 throw RetupleError(
@@ -32,5 +33,7 @@ extension Database {
             }
             return LegacyTable(namespace: namespace)
         }
+        for table in tables { try checkLegacyShape(of: table.name) }
+        return tables
     }
 }

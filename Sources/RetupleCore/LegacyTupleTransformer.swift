@@ -25,7 +25,7 @@ public struct LegacyTupleTransformer {
     /// The longest value, in characters, the unified text columns take.
     public static let maximumLength = 64
 
-    private let namespaceIDs: [String: Int32]
+    private let namespaceIDs: [NamespaceName: Int32]
     private var rowKey: LegacyRowKey
 
     /// - Parameters:
@@ -34,7 +34,7 @@ public struct LegacyTupleTransformer {
     ///   - configuration: resolves subject-set namespace names to ids.
     public init(namespace: Namespace, networkID: UUID, configuration: Configuration) {
         self.namespace = namespace
-        namespaceIDs = Dictionary(configuration.namespaces.map { ($0.name, $0.id) }, uniquingKeysWith: { first, _ in first })
+        namespaceIDs = Dictionary(configuration.namespaces.map { (NamespaceName($0.name), $0.id) }, uniquingKeysWith: { first, _ in first })
         rowKey = LegacyRowKey(networkID: networkID, namespaceID: namespace.id)
     }
 
@@ -83,7 +83,7 @@ public struct LegacyTupleTransformer {
             unifiedSubject = .id(id)
             recreateSubject = (id, nil)
         case .set(let name, let setObject, let setRelation):
-            guard let id = namespaceIDs[name] else {
+            guard let id = namespaceIDs[NamespaceName(name)] else {
                 return broken(.unknownSubjectNamespace, "subject set namespace \(quoted(name)) is not in the configuration")
             }
             unifiedSubject = .set(namespaceID: id, object: setObject, relation: setRelation)
@@ -103,6 +103,29 @@ public struct LegacyTupleTransformer {
             shardID: key, namespaceID: namespace.id, object: object, relation: relation,
             subject: unifiedSubject, commitTime: commitTime
         ))
+    }
+}
+
+/// A namespace name as Keto (Go) compares names: byte for byte.
+///
+/// Swift's `String` equality and hashing follow Unicode canonical
+/// equivalence, under which `é` and `e` + U+0301 are one string; to Keto
+/// v0.6 a subject set naming one never referred to the other, so mapping
+/// it to the other's id would grant what v0.6 did not.
+private struct NamespaceName: Hashable {
+    let text: String
+
+    init(_ text: String) {
+        self.text = text
+    }
+
+    static func == (lhs: NamespaceName, rhs: NamespaceName) -> Bool {
+        lhs.text.utf8.elementsEqual(rhs.text.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var text = text
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }
 

@@ -53,6 +53,12 @@ struct ConfigurationTests {
             ("namespaces:\n  - {id: 3, name: \"\"}", "namespaces[0] has an empty name"),
             ("namespaces:\n  - {id: 3, name: \"a:b\"}", "contains \":\""),
             ("namespaces:\n  - {id: 3, name: \"a#b\"}", "contains \"#\""),
+            // Found by the hostile-input matrix: a line break in the name broke the message,
+            // `:` before a combining mark passed, `5` was called a location, `[a]` a Scalar.
+            ("namespaces:\n  - {id: 3, name: \"a\\nb\"}", #"the name "a\nb" contains "\n""#),
+            ("namespaces:\n  - {id: 3, name: \"a:\\u0301b\"}", "contains \":\""),
+            ("namespaces: 5", "namespaces is not a list; list the namespaces inline"),
+            ("namespaces:\n  - {id: 3, name: [a]}", "namespaces[0].name: expected one value, not a list or map"),
             ("namespaces: file:///etc/keto/namespaces", "namespaces is a location (file:///etc/keto/namespaces)"),
             ("namespaces: {id: 1}", "namespaces"),
             ("namespaces: [\n", "is not valid YAML or JSON"),

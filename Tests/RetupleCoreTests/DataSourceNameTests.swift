@@ -73,6 +73,19 @@ struct DataSourceNameTests {
         }
     }
 
+    /// Found by the hostile-input matrix: libpq quotes a URI it cannot
+    /// parse whole, and the password went out with it.
+    @Test("a URI libpq cannot parse is refused without its password", arguments: [
+        "postgres://keto:s3cret-pw@[::1/keto", "postgresql://keto:s3cret-pw@db/keto?sslmode=disable&x=%zz",
+    ])
+    func unparsableURIHidesPassword(uri: String) {
+        #expect {
+            _ = try openDatabase(try DataSourceName(parsing: uri))
+        } throws: { error in
+            "\(error)".hasPrefix("cannot connect to PostgreSQL (") && !"\(error)".contains("s3cret-pw")
+        }
+    }
+
     @Test("an invalid DSN says where it came from")
     func invalidNamesSource() {
         #expect {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RetupleCore
+import RetupleTestSupport
 import Testing
 
 /// The transformation of PRODUCT §1.3, one legacy row at a time.
@@ -46,6 +47,11 @@ struct LegacyTupleTransformerTests {
     func subjectSet() throws {
         let tuple = try #require(unified(transform(subject: "groups:admins#member")))
         #expect(tuple.subject == .set(namespaceID: 7, object: "admins", relation: "member"))
+        // A combining accent right after `:` or `#` belongs to the part after it (found by the property tests).
+        let marks = try #require(unified(transform(subject: "groups:\u{301}admins#\u{200D}member")))
+        guard case .set(_, let object, let relation) = marks.subject else { throw TestSupportError("not a subject set") }
+        #expect(Array(object.unicodeScalars) == Array("\u{301}admins".unicodeScalars))
+        #expect(Array(relation.unicodeScalars) == Array("\u{200D}member".unicodeScalars))
         let unicode = try #require(unified(transform(subject: "ünïcødé 名前:x#")))
         #expect(unicode.subject == .set(namespaceID: 9, object: "x", relation: ""))
     }
@@ -65,6 +71,15 @@ struct LegacyTupleTransformerTests {
         #expect(row.reason == .unknownSubjectNamespace)
         #expect(row.message.contains("\"teams\""))
         #expect(row.recreate == nil)
+    }
+
+    /// Found by the property tests: Swift's `==` took `u` + U+0308 for the
+    /// configured `ü`, which Keto v0.6 compared byte for byte.
+    @Test("a subject set namespace is looked up byte for byte, not under Unicode equivalence")
+    func namespaceBytes() throws {
+        let decomposed = "u\u{308}nïcødé 名前:x#y"
+        #expect(broken(transform(subject: .text(decomposed)))?.reason == .unknownSubjectNamespace)
+        #expect(unified(transform(subject: "ünïcødé 名前:x#y"))?.subject == .set(namespaceID: 9, object: "x", relation: "y"))
     }
 
     @Test("NULL in any carried column is null_field; a NULL legacy shard_id is not", arguments: ["object", "relation", "subject", "commit_time"])
@@ -120,6 +135,15 @@ struct LegacyTupleTransformerTests {
         ))
     }
 
+    /// Found by the property tests: `\r\n` (one Character) and `\r` went into messages unescaped.
+    @Test("a value in a message never breaks its line")
+    func oneLineMessage() throws {
+        let row = try #require(broken(transform(subject: "a\r\nb#c\rd#e")))
+        #expect(row.message == #"subject "a\r\nb#c\rd#e" contains # but is not namespace:object#relation"#)
+        let long = try #require(broken(transform(commitTime: .text(String(repeating: "\r\n", count: 50)))))
+        #expect(long.message == "commit_time \"" + String(repeating: #"\r\n"#, count: 40) + "…\" is not a time")
+    }
+
     @Test("the first defect in the documented order is the one reported")
     func precedence() throws {
         let long = String(repeating: "x", count: 65)
@@ -164,7 +188,8 @@ struct LegacyTupleTransformerTests {
 
     @Test("LegacySubject re-encodes every subject it decodes")
     func subjectRoundTrip() {
-        for text in ["user", "a:b#c", ":#", "x:y:z", "名:前#後"] {
+        // After `:` or `#`, a combining mark or joiner makes one Character with it.
+        for text in ["user", "a:b#c", ":#", "x:y:z", "名:前#後", "groups:\u{301}x#\u{200D}y", "\u{600}:a#\u{1F3FD}"] {
             #expect(LegacySubject(parsing: text).encoded == text)
         }
         #expect(LegacySubject(parsing: "a#b#c").encoded == nil)
