@@ -107,6 +107,7 @@ struct MigrateLegacyCommand: ParsableCommand {
         _ tables: [LegacyTable], _ migrator: LegacyMigrator, _ reportFile: BrokenTupleReport,
         _ run: inout MigrationRun, _ context: CommandContext
     ) throws {
+        try migrator.requirePrivileges()
         try showPlan(tables, migrator, context)
         guard yes || context.console.confirm("migrate these namespaces?") else {
             context.console.info("nothing migrated")

@@ -1,31 +1,30 @@
 import Foundation
-import RetupleCore
-import RetupleTestSupport
-import Testing
+import RetuplePostgres
 
 /// A PostgreSQL role of one test's own on the test server: a random name
 /// (roles are shared by every database of the server), a login with a
 /// random password, dropped afterwards with everything it owns or was
 /// granted in the test's database.
-struct TestRole {
-    let name: String
+public struct TestRole {
+    public let name: String
     /// The test database's DSN logging in as this role.
-    let dsn: String
+    public let dsn: String
 
     /// Creates the role (`LOGIN` unless `login` is false), runs `body`, drops it.
     ///
     /// - Parameter databaseDSN: the superuser DSN of the test's database
     ///   (from `TestPostgres.withFreshDatabase`).
-    static func with<T>(in databaseDSN: String, login: Bool = true, _ body: (TestRole) throws -> T) throws -> T {
-        let name = "retuple_doctor_" + UUID().uuidString.prefix(8).lowercased()
+    public static func with<T>(in databaseDSN: String, login: Bool = true, _ body: (TestRole) throws -> T) throws -> T {
+        let name = "retuple_test_role_" + UUID().uuidString.prefix(8).lowercased()
         let password = "pw-" + UUID().uuidString
-        var components = try #require(URLComponents(string: databaseDSN), "not a URL: \(databaseDSN)")
+        guard var components = URLComponents(string: databaseDSN) else { throw TestSupportError("not a URL: \(databaseDSN)") }
         components.user = name
         components.password = password
-        let admin = try openDatabase(try DataSourceName(parsing: databaseDSN))
+        let admin = try PostgresConnection(conninfo: databaseDSN)
         defer { admin.close() }
-        try admin.executeScript("CREATE ROLE \(quoteIdentifier(name)) \(login ? "LOGIN PASSWORD '\(password)'" : "NOLOGIN")")
-        defer { try? admin.executeScript("DROP OWNED BY \(quoteIdentifier(name)); DROP ROLE \(quoteIdentifier(name))") }
+        let role = "\"\(name)\""
+        try admin.executeScript("CREATE ROLE \(role) \(login ? "LOGIN PASSWORD '\(password)'" : "NOLOGIN")")
+        defer { try? admin.executeScript("DROP OWNED BY \(role); DROP ROLE \(role)") }
         return try body(TestRole(name: name, dsn: components.string ?? ""))
     }
 }
