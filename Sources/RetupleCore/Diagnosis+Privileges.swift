@@ -22,10 +22,17 @@ import Foundation
 /// creates its rollback journal (or `-wal` file) next to the database.
 enum PrivilegeDiagnosis {
     static func check(_ session: DoctorSession) throws -> DoctorCheck {
-        switch session.dsn.target {
-        case .postgres: try postgres(session)
-        case .sqliteFile(let path): sqliteFile(path)
-        case .sqliteMemory: DoctorCheck(.privileges, .ok, "an in-memory database: nothing on disk to write")
+        try check(session.database)
+    }
+
+    /// The check for the database `database` is connected to (a migration
+    /// makes it before it starts: `LegacyMigrator.checkPrivileges(for:_:)`).
+    static func check(_ database: any Database) throws -> DoctorCheck {
+        switch database {
+        case let sqlite as SQLiteDatabase where sqlite.connection.path == ":memory:":
+            DoctorCheck(.privileges, .ok, "an in-memory database: nothing on disk to write")
+        case let sqlite as SQLiteDatabase: sqliteFile(sqlite.connection.path)
+        default: try postgres(database)
         }
     }
 
@@ -41,8 +48,7 @@ enum PrivilegeDiagnosis {
         let granted: Set<String>
     }
 
-    private static func postgres(_ session: DoctorSession) throws -> DoctorCheck {
-        let database = session.database
+    private static func postgres(_ database: any Database) throws -> DoctorCheck {
         let facts = try database.firstRow("""
             SELECT current_user, current_database(), coalesce(current_schema(), ''),
                    coalesce(has_schema_privilege(current_schema(), 'CREATE'), false),

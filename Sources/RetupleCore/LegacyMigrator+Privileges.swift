@@ -10,9 +10,9 @@ extension LegacyMigrator {
     }
 
     /// Checks, before anything changes, that the login may do all that
-    /// `work` does to `tables` (PostgreSQL; on SQLite there are no
-    /// privileges, and a file that cannot be written fails the first
-    /// namespace's transaction before it changes anything).
+    /// `work` does to `tables`. On SQLite there are no privileges: the file
+    /// written to and its directory (where the journal goes) must be
+    /// writable, as `retuple doctor`'s `privileges` check sees them.
     ///
     /// Without it a missing privilege would only show in the transaction
     /// that needs it: after the namespaces before it have committed, or,
@@ -31,6 +31,13 @@ extension LegacyMigrator {
     /// - Throws: `RetupleError` naming the role, the database and every
     ///   privilege missing.
     public func checkPrivileges(for tables: [LegacyTable], _ work: Work) throws {
+        let written: any Database = isCrossDatabase && work == .drop ? source : database
+        if written.backend == .sqlite {
+            let check = try PrivilegeDiagnosis.check(written)
+            guard check.status != .fail else {
+                throw RetupleError("cannot migrate \(written.location): \(check.found)" + (check.fix.map { "; fix: \($0)" } ?? ""))
+            }
+        }
         var sourceMissing: [String] = []
         if source.backend == .postgres {
             let query = PrivilegeQuery(source)

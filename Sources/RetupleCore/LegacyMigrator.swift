@@ -111,15 +111,18 @@ public final class LegacyMigrator {
         precondition(!dropWhenClean || !isCrossDatabase, "a cross-database migration never drops from its source")
         let reportMark = report.mark()
         do {
-            return try withLegacyTableFrozen(table) {
+            let result = try withLegacyTableFrozen(table) {
                 var result = try migrateRows(of: table, report: report, maxBroken: maxBroken)
                 if dropWhenClean, result.broken == 0 {
                     try dropLegacyTables(of: table)
                     result.dropped = true
                 }
                 if dryRun { throw DryRunRollback(result: result) }
+                logger.trace(.committing, of: table)
                 return result
             }
+            logger.trace(.committed, of: table)
+            return result
         } catch let rollback as DryRunRollback {
             var result = rollback.result
             result.dropped = false
@@ -231,6 +234,7 @@ public final class LegacyMigrator {
         // PostgreSQL the server ingests one part of the COPY while this
         // process transforms the next. Broken rows are recorded after it.
         func writeBatch() throws {
+            logger.trace(.writing, of: table, rows: batch.count)
             try writer.write { emit in
                 for legacy in batch {
                     switch transformer.transform(legacy) {
@@ -249,6 +253,7 @@ public final class LegacyMigrator {
                 }
             }
             batch.removeAll(keepingCapacity: true)
+            if !broken.isEmpty { logger.trace(.recording, of: table, rows: broken.count) }
             for tuple in broken {
                 logger.debug("broken legacy row", metadata: ["table": "\(table.name)", "reason": "\(tuple.reason.rawValue)", "message": "\(tuple.message)"])
                 try report.add(BrokenTupleReportLine(tuple, in: table))
@@ -258,12 +263,17 @@ public final class LegacyMigrator {
             progress?.advanced(to: read)
         }
 
+        logger.trace(.reading, of: table)
         try source.forEachRow(legacyRowsQuery(table), []) { row in
             read += 1
             batch.append(LegacyTuple(row: row))
-            if batch.count >= batchSize { try writeBatch() }
+            if batch.count >= batchSize {
+                try writeBatch()
+                logger.trace(.reading, of: table)
+            }
         }
         try writeBatch()
+        logger.trace(.finishing, of: table)
         let written = writer.counts
         try BrokenTupleTable.resolveMigrated(in: table.namespace, networkID: networkID, database: database)
         result.migrated = written.inserted
@@ -292,6 +302,7 @@ public final class LegacyMigrator {
     }
 
     private func dropLegacyTables(of table: LegacyTable) throws {
+        logger.trace(.dropping, of: table)
         try source.execute("DROP TABLE \(quoteIdentifier(table.name))")
         try source.execute("DROP TABLE IF EXISTS \(quoteIdentifier(table.migrationTable))")
         logger.info("legacy table dropped", metadata: ["table": "\(table.name)"])

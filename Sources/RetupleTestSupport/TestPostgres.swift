@@ -20,14 +20,16 @@ public enum TestPostgres {
 
     public static var isAvailable: Bool { adminDSN != nil }
 
-    /// Creates an empty database, runs `body` with its DSN, then drops it.
-    public static func withFreshDatabase<T>(_ body: (String) throws -> T) throws -> T {
+    /// Creates an empty database (or a copy of database `template`, which
+    /// no session may be connected to), runs `body` with its DSN, then
+    /// drops it.
+    public static func withFreshDatabase<T>(template: String? = nil, _ body: (String) throws -> T) throws -> T {
         guard let adminDSN else {
             throw TestSupportError("RETUPLE_TEST_POSTGRES_DSN is not set: run the tests through scripts/test")
         }
         let name = "retuple_test_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
         let admin = try PostgresConnection(conninfo: adminDSN)
-        try admin.execute("CREATE DATABASE \(name)")
+        try admin.execute("CREATE DATABASE \(name)" + (template.map { " TEMPLATE \"\($0)\"" } ?? ""))
         defer {
             _ = try? admin.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
         }

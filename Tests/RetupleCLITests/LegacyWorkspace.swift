@@ -101,11 +101,13 @@ final class LegacyWorkspace {
     /// The configuration passed with `-c`.
     var configPath: String
 
-    private init(backend: DatabaseBackend, dsn: String, directory: TemporaryDirectory) {
+    /// A workspace over an existing database (a copy of another
+    /// workspace's, say); most tests start from `with(_:_:applyingSchema:_:)`.
+    init(backend: DatabaseBackend, dsn: String, directory: TemporaryDirectory, configPath: String = "") {
         self.backend = backend
         self.dsn = dsn
         self.directory = directory
-        configPath = ""
+        self.configPath = configPath
     }
 
     /// Creates `dataset` on a new database of `backend`, applies the

@@ -377,20 +377,19 @@ struct MigrateLegacyCommandTests {
 
     /// Report paths that cannot be written.
     enum UnwritableReport: String, CaseIterable, Sendable {
-        case missingDirectory, existingDirectory, belowARegularFile, readOnlyDirectory
-
-        /// The cases this process can make: root may write anywhere, so a
-        /// read-only directory is no obstacle to it.
-        static var possible: [UnwritableReport] {
-            geteuid() == 0 ? allCases.filter { $0 != .readOnlyDirectory } : allCases
-        }
+        case missingDirectory, existingDirectory, belowARegularFile, readOnlyDirectory, readOnlyFile
+        /// No `--report`: the default name in a working directory that cannot be written.
+        case readOnlyWorkingDirectory
     }
 
-    @Test("a report path that cannot be written is refused before anything changes", arguments: legacyBackends, UnwritableReport.possible)
+    @Test("a report path that cannot be written is refused before anything changes", arguments: legacyBackends, UnwritableReport.allCases)
     func unwritableReport(backend: DatabaseBackend, unwritable: UnwritableReport) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             let directory = workspace.directory
             let (path, message): (String, String)
+            // Made read-only as WriteProtection does: root ignores modes.
+            var protection: WriteProtection?
+            defer { try? protection?.remove() }
             switch unwritable {
             case .missingDirectory:
                 path = directory.path("missing/report.jsonl")
@@ -404,16 +403,28 @@ struct MigrateLegacyCommandTests {
                 path = directory.path("notes.txt/report.jsonl")
                 message = "directory \(directory.path("notes.txt")) does not exist"
             case .readOnlyDirectory:
-                try FileManager.default.createDirectory(
-                    atPath: directory.path("locked"), withIntermediateDirectories: false, attributes: [.posixPermissions: 0o555]
-                )
+                try FileManager.default.createDirectory(atPath: directory.path("locked"), withIntermediateDirectories: false)
+                protection = try WriteProtection(directory.path("locked"))
                 path = directory.path("locked/report.jsonl")
                 message = "directory \(directory.path("locked")) is not writable"
+            case .readOnlyFile:
+                try "".write(toFile: directory.path("old.jsonl"), atomically: true, encoding: .utf8)
+                protection = try WriteProtection(directory.path("old.jsonl"))
+                path = directory.path("old.jsonl")
+                message = "the file is not writable"
+            case .readOnlyWorkingDirectory:
+                protection = try WriteProtection(directory.path(""))
+                path = ""
+                message = "directory . is not writable"
             }
             let before = try workspace.dump()
-            let outcome = try workspace.migrateLegacy(["-y", "--report", path])
+            let outcome = try workspace.migrateLegacy(path.isEmpty ? ["-y"] : ["-y", "--report", path])
             #expect(outcome.status == 1)
-            #expect(outcome.stderr == "error: cannot write the report to \(path): \(message)\n")
+            if path.isEmpty {
+                #expect(outcome.stderr.wholeMatch(of: /error: cannot write the report to retuple-broken-tuples-\d{8}T\d{6}Z\.jsonl: (.*)\n/)?.1 == message[...], "\(outcome.stderr)")
+            } else {
+                #expect(outcome.stderr == "error: cannot write the report to \(path): \(message)\n")
+            }
             #expect(outcome.stdout.isEmpty)
             #expect(try workspace.dump() == before, "the database changed")
         }

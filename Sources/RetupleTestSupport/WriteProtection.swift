@@ -1,17 +1,16 @@
 import Foundation
-import Testing
 
 /// A file or directory this process cannot write, made so honestly for
 /// whoever runs the tests: as root, whom file modes do not stop, with the
 /// immutable attribute (`chattr +i`, which stops root too); otherwise by
 /// taking away the write bits. `remove()` undoes it.
-struct WriteProtection {
-    let path: String
+public struct WriteProtection {
+    public let path: String
     /// Whether `chattr +i` was used (the process runs as root).
-    let isImmutable = geteuid() == 0
+    public let isImmutable = geteuid() == 0
     private let originalMode: Int
 
-    init(_ path: String) throws {
+    public init(_ path: String) throws {
         self.path = path
         originalMode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? 0o644
         if isImmutable {
@@ -22,7 +21,7 @@ struct WriteProtection {
     }
 
     /// Makes the path writable again (idempotent).
-    func remove() throws {
+    public func remove() throws {
         if isImmutable {
             try Self.shell("chattr -i '\(path)'")
         } else {
@@ -30,13 +29,17 @@ struct WriteProtection {
         }
     }
 
-    /// Runs `command` with `/bin/sh -c` and requires it to exit 0.
-    static func shell(_ command: String) throws {
+    /// Runs `command` with `/bin/sh -c`.
+    ///
+    /// - Throws: `TestSupportError` when it does not exit 0.
+    public static func shell(_ command: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
         try process.run()
         process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "`\(command)` exited \(process.terminationStatus)")
+        guard process.terminationStatus == 0 else {
+            throw TestSupportError("`\(command)` exited \(process.terminationStatus)")
+        }
     }
 }
