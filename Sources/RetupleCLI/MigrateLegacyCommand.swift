@@ -133,6 +133,8 @@ struct MigrateLegacyCommand: ParsableCommand {
                 run.add(result, context.console)
             } catch let failure as NamespaceFailure {
                 run.fail(failure, context.console)
+            } catch let gone as LegacyTableGone {
+                report(gone, context)
             }
         }
         if !drops, !dryRun {
@@ -156,8 +158,18 @@ struct MigrateLegacyCommand: ParsableCommand {
                 run.add(result, context.console)
             } catch let failure as NamespaceFailure {
                 run.fail(failure, context.console)
+            } catch let gone as LegacyTableGone {
+                report(gone, context)
             }
         }
+    }
+
+    /// Says that a namespace needs nothing more: what a run started after
+    /// the drop would have said ("nothing to do"), so it is not a failure.
+    private func report(_ gone: LegacyTableGone, _ context: CommandContext) {
+        context.console.info(
+            "nothing to do for namespace \(gone.table.namespace.name): its legacy table \(gone.table.name) was dropped while this run waited for the lock (by another retuple run, most likely)"
+        )
     }
 
     /// The question asked before a legacy table is dropped (PRODUCT §2.2 point 3).

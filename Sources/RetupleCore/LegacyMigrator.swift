@@ -136,10 +136,10 @@ public final class LegacyMigrator {
     /// Rows in `table`, waiting for the table no longer than the lock
     /// timeout; nil when the wait ran out.
     public func rowCountWithinLockTimeout(_ table: LegacyTable) throws -> Int? {
+        // A table dropped meanwhile has no rows left.
+        func count() throws -> Int { try source.tableExists(table.name) ? source.rowCount(of: table.name) : 0 }
         do {
-            return try isCrossDatabase
-                ? sourceLock.readOnlyTransaction { try source.rowCount(of: table.name) }
-                : lock.transaction { try database.rowCount(of: table.name) }
+            return try isCrossDatabase ? sourceLock.readOnlyTransaction(count) : lock.transaction(count)
         } catch let error as PostgresError where error.sqlstate == PostgresError.lockNotAvailable {
             return nil
         }
@@ -154,6 +154,7 @@ public final class LegacyMigrator {
     ///   for; nothing is dropped then.
     public func drop(_ table: LegacyTable, force: Bool) throws -> LegacyAccounting {
         try sourceLock.transaction {
+            try requireLegacyTable(table)
             try sourceLock.lockAgainstWriters(table)
             let accounting = try isCrossDatabase
                 ? database.transaction { try LegacyAccounting(of: table, migrator: self) }
@@ -200,17 +201,29 @@ public final class LegacyMigrator {
     /// writers held off until it ends: in place by the same transaction;
     /// across databases by a read-only transaction on the source around it,
     /// which also makes every read of the namespace see one state.
+    ///
+    /// - Throws: `LegacyTableGone` when the table was dropped while the run
+    ///   waited for the lock.
     private func withLegacyTableFrozen<T>(_ table: LegacyTable, _ body: () throws -> T) throws -> T {
         guard isCrossDatabase else {
             return try lock.transaction {
+                try requireLegacyTable(table)
                 try lock.lockAgainstWriters(table)
                 return try body()
             }
         }
         return try sourceLock.readOnlyTransaction {
+            try requireLegacyTable(table)
             try sourceLock.lockAgainstWriters(table, .share)
             return try lock.transaction(body)
         }
+    }
+
+    /// Throws `LegacyTableGone` unless `table` still exists in the source:
+    /// asked first in each transaction, since the list of tables was read
+    /// before the lock was granted.
+    private func requireLegacyTable(_ table: LegacyTable) throws {
+        guard try source.tableExists(table.name) else { throw LegacyTableGone(table: table) }
     }
 
     private func migrateRows(of table: LegacyTable, report: BrokenTupleReport, maxBroken: Int?) throws -> NamespaceMigrationResult {

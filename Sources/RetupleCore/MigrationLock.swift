@@ -158,6 +158,13 @@ struct MigrationLock {
     }
 }
 
+/// The legacy table was dropped while the run waited for its lock: by
+/// another retuple run, most likely, which migrated it first. Nothing was
+/// changed; there is nothing left to do for the namespace.
+public struct LegacyTableGone: Error, Sendable {
+    public let table: LegacyTable
+}
+
 /// A failure confined to one namespace: it was rolled back (or left alone)
 /// and the run goes on with the next.
 public struct NamespaceFailure: Error, CustomStringConvertible, Sendable {

@@ -136,6 +136,29 @@ extension MigrateLegacyConcurrencyTests {
     }
 }
 
+extension MigrateLegacyConcurrencyTests {
+    @Test("SQLite: a second run that waits out the first finds the tables gone, says so in one line each, and exits 0")
+    func secondRunOutwaitedOnSQLite() throws {
+        let rows = 200_000
+        try LegacyWorkspace.with(.sqlite, .generated(tuples: rows, namespaces: 1, brokenShare: 0)) { workspace in
+            let first = try workspace.startMigrateLegacy(["-y"])
+            let journal = workspace.directory.path("keto.db-journal")
+            try #require(eventually(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: journal) || !first.isRunning })
+            try #require(first.isRunning, "the first run ended before the second started")
+
+            let second = try workspace.migrateLegacy(["-y", "--lock-timeout", "300s"])
+            let outcome = try first.wait()
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(second.status == 0, "\(second.stderr)")
+            #expect(second.stderr.isEmpty, "\(second.stderr)")
+            #expect(second.stdout.contains("nothing to do for namespace ns0: its legacy table keto_0000000000_relation_tuples was dropped while this run waited for the lock"), "\(second.stdout)")
+            #expect(second.stdout.contains("migration finished namespaces=0 migrated=0 already_present=0 broken=0 failed=0"), "\(second.stdout)")
+            #expect(try workspace.unifiedRows(namespaceID: 0) == rows)
+            #expect(try workspace.withDatabase { try $0.scalar("PRAGMA integrity_check") } == "ok")
+        }
+    }
+}
+
 extension LegacyDataset {
     /// What a first `-y` run of `clean` reports: every row migrated, every
     /// table dropped.
