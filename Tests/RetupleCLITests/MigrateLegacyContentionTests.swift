@@ -114,10 +114,7 @@ extension MigrateLegacyConcurrencyTests {
     func secondRunBusyOnSQLite() throws {
         let rows = 200_000
         try LegacyWorkspace.with(.sqlite, .generated(tuples: rows, namespaces: 1, brokenShare: 0)) { workspace in
-            let first = try workspace.startMigrateLegacy(["-y"])
-            let journal = workspace.directory.path("keto.db-journal")
-            try #require(eventually(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: journal) || !first.isRunning })
-            try #require(first.isRunning, "the first run ended before the second started")
+            let first = try Self.startWritingSQLiteRun(in: workspace)
 
             let second = try workspace.migrateLegacy(["-y", "--lock-timeout", "1s"])
             #expect(first.isRunning, "the first run ended while the second waited: the test proves nothing")
@@ -134,17 +131,12 @@ extension MigrateLegacyConcurrencyTests {
             #expect(try workspace.legacyTablesLeft().isEmpty)
         }
     }
-}
 
-extension MigrateLegacyConcurrencyTests {
     @Test("SQLite: a second run that waits out the first finds the tables gone, says so in one line each, and exits 0")
     func secondRunOutwaitedOnSQLite() throws {
         let rows = 200_000
         try LegacyWorkspace.with(.sqlite, .generated(tuples: rows, namespaces: 1, brokenShare: 0)) { workspace in
-            let first = try workspace.startMigrateLegacy(["-y"])
-            let journal = workspace.directory.path("keto.db-journal")
-            try #require(eventually(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: journal) || !first.isRunning })
-            try #require(first.isRunning, "the first run ended before the second started")
+            let first = try Self.startWritingSQLiteRun(in: workspace)
 
             let second = try workspace.migrateLegacy(["-y", "--lock-timeout", "300s"])
             let outcome = try first.wait()
@@ -156,6 +148,17 @@ extension MigrateLegacyConcurrencyTests {
             #expect(try workspace.unifiedRows(namespaceID: 0) == rows)
             #expect(try workspace.withDatabase { try $0.scalar("PRAGMA integrity_check") } == "ok")
         }
+    }
+
+    /// Starts `namespace migrate legacy -y` on the workspace's SQLite file
+    /// and returns once it holds the write lock (its rollback journal
+    /// exists) and is still running.
+    static func startWritingSQLiteRun(in workspace: LegacyWorkspace) throws -> RunningProcess {
+        let first = try workspace.startMigrateLegacy(["-y"])
+        let journal = workspace.directory.path("keto.db-journal")
+        try #require(eventually(timeout: .seconds(60)) { FileManager.default.fileExists(atPath: journal) || !first.isRunning })
+        try #require(first.isRunning, "the first run ended before the second started")
+        return first
     }
 }
 
