@@ -30,10 +30,17 @@ let package = Package(
         .target(name: "RetupleSQLite", dependencies: ["CRetupleSQLite"]),
         .target(name: "RetuplePostgres", dependencies: ["CRetupleLibPQ"]),
 
-        // The product: driver protocol, models, unified schema, config.
+        // The pure transformation of one legacy row: value types, subject
+        // and commit-time parsing, row keys, name-based UUIDs. Foundation
+        // only, so the fuzzer and the property tests build it alone.
+        .target(name: "RetupleTransformation"),
+
+        // The product: the database contract and its two backends, the
+        // schema, the migration, broken tuples, doctor and status.
         .target(
             name: "RetupleCore",
             dependencies: [
+                "RetupleTransformation",
                 "RetupleSQLite",
                 "RetuplePostgres",
                 .product(name: "Logging", package: "swift-log"),
@@ -79,7 +86,7 @@ let package = Package(
         .testTarget(name: "RetuplePostgresTests", dependencies: ["RetuplePostgres", "RetupleTestSupport"]),
         .testTarget(
             name: "RetupleCoreTests",
-            dependencies: ["RetupleCore", "RetupleFixtures", "RetupleTestSupport"]
+            dependencies: ["RetupleCore", "RetupleTransformation", "RetupleFixtures", "RetupleTestSupport"]
         ),
         .testTarget(
             name: "RetupleCLITests",

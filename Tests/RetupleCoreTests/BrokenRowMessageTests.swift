@@ -1,5 +1,6 @@
 import Foundation
 @testable import RetupleCore
+@testable import RetupleTransformation
 import RetupleTestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RetupleCore
+@testable import RetupleTransformation
 import Testing
 
 /// What `retuple broken apply` builds on: the lines it reads, the

@@ -1,5 +1,6 @@
 import Foundation
 @testable import RetupleCore
+@testable import RetupleTransformation
 import Testing
 
 /// Properties of the transformation (PRODUCT §1.3) over generated hostile

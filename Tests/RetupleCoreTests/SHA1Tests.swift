@@ -1,4 +1,5 @@
 @testable import RetupleCore
+@testable import RetupleTransformation
 import Testing
 
 /// Expected digests come from FIPS 180-4's examples and, for the padding

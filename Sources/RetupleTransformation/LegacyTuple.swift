@@ -18,9 +18,4 @@ public struct LegacyTuple: Hashable, Sendable {
         self.subject = subject
         self.commitTime = commitTime
     }
-
-    /// Reads the five columns of a row selected as `LegacyLayout.tupleColumns`.
-    public init(row: any DatabaseRow) {
-        self.init(shardID: row[0], object: row[1], relation: row[2], subject: row[3], commitTime: row[4])
-    }
 }

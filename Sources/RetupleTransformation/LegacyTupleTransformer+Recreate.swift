@@ -49,7 +49,7 @@ extension LegacyTupleTransformer {
 extension KetoRelationTuple {
     /// The subject as Keto v0.6 held it; nil when the tuple has neither or
     /// both of `subject_id` and `subject_set`.
-    var legacySubject: LegacySubject? {
+    public var legacySubject: LegacySubject? {
         switch (subjectID, subjectSet) {
         case (let id?, nil): .id(id)
         case (nil, let set?): .set(namespace: set.namespace, object: set.object, relation: set.relation)

@@ -13,10 +13,10 @@ import Foundation
 /// reads as an instant is encoded as that instant, not as the stored text,
 /// so the same tuple gets the same id from SQLite text in any shape and
 /// from a PostgreSQL `timestamp`.
-struct LegacyRowKey {
+public struct LegacyRowKey {
     /// The UUID namespace of row keys:
     /// `uuid5(NAMESPACE_URL, "https://github.com/retuple/retuple#legacy-row-key")`.
-    static let uuidNamespace = UUID(uuidString: "c27b46f6-94f1-52b3-9b43-109f9100a37f")!
+    public static let uuidNamespace = UUID(uuidString: "c27b46f6-94f1-52b3-9b43-109f9100a37f")!
 
     private let uuidNamespace: UUID
     private var name: [UInt8]
@@ -25,7 +25,7 @@ struct LegacyRowKey {
     /// - Parameter uuidNamespace: the UUID namespace of the keys; another
     ///   than the legacy one gives keys of another kind from the same
     ///   encoding (`BrokenTupleRecreator.recreatedKeyNamespace`).
-    init(networkID: UUID, namespaceID: Int32, uuidNamespace: UUID = Self.uuidNamespace) {
+    public init(networkID: UUID, namespaceID: Int32, uuidNamespace: UUID = Self.uuidNamespace) {
         self.uuidNamespace = uuidNamespace
         var prefix: [UInt8] = []
         prefix.reserveCapacity(512)
@@ -37,7 +37,7 @@ struct LegacyRowKey {
 
     /// The key of `legacy`, whose commit time reads as `commitTime` (nil
     /// when it does not).
-    mutating func key(of legacy: LegacyTuple, commitTime: Timestamp?) -> UUID {
+    public mutating func key(of legacy: LegacyTuple, commitTime: Timestamp?) -> UUID {
         name.removeSubrange(prefixLength...)
         append(legacy.shardID)
         append(legacy.object)
@@ -54,7 +54,7 @@ struct LegacyRowKey {
     }
 
     /// The key of `legacy`, its commit time read as the migration reads it.
-    mutating func key(of legacy: LegacyTuple) -> UUID {
+    public mutating func key(of legacy: LegacyTuple) -> UUID {
         key(of: legacy, commitTime: LegacyCommitTime.parse(legacy.commitTime))
     }
 

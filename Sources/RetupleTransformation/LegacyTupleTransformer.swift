@@ -177,7 +177,7 @@ private func describe(_ value: DatabaseValue) -> String {
 
 /// `text` in double quotes for a message, shortened to 80 characters,
 /// control characters escaped (`Unicode.Scalar.controlCharacterEscape`).
-func quoted(_ text: String) -> String {
+public func quoted(_ text: String) -> String {
     var quoted = "\""
     for scalar in text.unicodeScalars.prefix(80) {
         if let escape = scalar.controlCharacterEscape {

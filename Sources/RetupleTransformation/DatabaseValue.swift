@@ -31,11 +31,3 @@ extension DatabaseValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral
     public init(integerLiteral value: Int64) { self = .integer(value) }
     public init(nilLiteral: ()) { self = .null }
 }
-
-/// One row of a streamed query, valid only inside the closure it is given to.
-public protocol DatabaseRow {
-    /// The number of columns.
-    var count: Int { get }
-    /// The value of the column at `index`, starting at 0.
-    subscript(_ index: Int) -> DatabaseValue { get }
-}

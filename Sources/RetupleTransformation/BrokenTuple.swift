@@ -14,4 +14,12 @@ public struct BrokenTuple: Hashable, Sendable {
     /// The tuple Keto v0.7 would hold, when it can be rebuilt without
     /// guessing: only when the commit time alone is wrong.
     public var recreate: KetoRelationTuple?
+
+    public init(legacy: LegacyTuple, rowKey: UUID, reason: BrokenReason, message: String, recreate: KetoRelationTuple?) {
+        self.legacy = legacy
+        self.rowKey = rowKey
+        self.reason = reason
+        self.message = message
+        self.recreate = recreate
+    }
 }

@@ -39,7 +39,7 @@ public struct Configuration: Sendable, Equatable {
 
     /// Rejects what would make the migration ambiguous: repeated ids or
     /// names, and names a v0.6 subject set could never refer to.
-    func validate(source: String) throws {
+    public func validate(source: String) throws {
         var idsSeen: [Int32: String] = [:]
         var namesSeen: [String: Int32] = [:]
         for (index, namespace) in namespaces.enumerated() {
