@@ -68,7 +68,7 @@ let package = Package(
             ]
         ),
 
-        // The benchmark of issue 4 (scripts/bench).
+        // The benchmark (scripts/bench, benchmarks/README.md).
         .executableTarget(
             name: "retuple-bench",
             dependencies: [

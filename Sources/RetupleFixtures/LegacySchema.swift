@@ -1,6 +1,6 @@
 import RetupleCore
 
-/// Creates the Keto v0.6 schema (PRODUCT §1.1) the way v0.6 left it, on
+/// Creates the Keto v0.6 schema (docs/contract.md) the way v0.6 left it, on
 /// either backend: the shared tables and, per namespace, the tuple table
 /// with its two indexes and the namespace's migration table.
 public enum LegacySchema {

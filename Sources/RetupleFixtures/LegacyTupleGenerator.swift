@@ -186,6 +186,6 @@ public struct LegacyTupleGenerator {
     /// A commit time as Keto v0.6 stored it: Go's SQLite driver format, or
     /// a PostgreSQL `timestamp`.
     func legacyText(_ time: Timestamp, _ backend: DatabaseBackend) -> String {
-        time.text(for: backend)
+        backend == .sqlite ? time.sqliteText : time.postgresText
     }
 }

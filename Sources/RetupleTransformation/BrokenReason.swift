@@ -1,4 +1,4 @@
-/// Why a legacy row cannot be carried over faithfully (PRODUCT §1.3).
+/// Why a legacy row cannot be carried over faithfully (docs/contract.md).
 /// The raw values are the codes written to reports and the database.
 public enum BrokenReason: String, CaseIterable, Sendable, Codable {
     /// A subject with `#` that does not split into `namespace:object#relation`.

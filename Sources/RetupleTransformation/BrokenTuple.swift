@@ -1,6 +1,6 @@
 import Foundation
 
-/// A legacy row that cannot be carried over faithfully (PRODUCT §1.3), with
+/// A legacy row that cannot be carried over faithfully (docs/contract.md), with
 /// everything the report and `retuple_broken_tuples` record about it.
 public struct BrokenTuple: Hashable, Sendable {
     /// The row as stored.

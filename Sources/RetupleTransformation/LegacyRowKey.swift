@@ -2,7 +2,7 @@ import Foundation
 
 /// The deterministic id of a legacy row: a version-5 (SHA-1, name-based)
 /// UUID of the network, the namespace id and the row's legacy primary key
-/// (PRODUCT §1.3).
+/// (docs/contract.md).
 ///
 /// A migrated row stores it as `shard_id`, a broken row as
 /// `retuple_broken_tuples.row_key`; so a re-run finds the rows it already

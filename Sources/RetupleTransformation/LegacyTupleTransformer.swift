@@ -1,7 +1,7 @@
 import Foundation
 
 /// Turns legacy rows of one namespace into unified rows, or into broken-row
-/// records when a row cannot be carried over faithfully (PRODUCT §1.3).
+/// records when a row cannot be carried over faithfully (docs/contract.md).
 ///
 /// Pure: it reads nothing but its arguments, so the same row always gives
 /// the same outcome and the same `shard_id`. When a row has several

@@ -1,6 +1,6 @@
 import Foundation
 
-/// One row of Keto v0.7's `keto_relation_tuples` (PRODUCT §1.2), minus the
+/// One row of Keto v0.7's `keto_relation_tuples` (docs/contract.md), minus the
 /// network id, which is the same for every row of a run.
 public struct UnifiedTuple: Hashable, Sendable {
     /// The deterministic row id: `LegacyRowKey` of the legacy row.

@@ -4,7 +4,7 @@ import RetupleCore
 
 /// `retuple-bench`: measures retuple against the database's own
 /// `INSERT … SELECT` and a Keto-v0.7-style migration on generated v0.6
-/// data (issue 4). `scripts/bench` builds it and runs it.
+/// data (benchmarks/README.md). `scripts/bench` builds it and runs it.
 @main
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

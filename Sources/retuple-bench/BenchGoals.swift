@@ -1,4 +1,4 @@
-/// The goals of issue 4, judged on one run's summary.
+/// The benchmark's goals (benchmarks/README.md), judged on one run's summary.
 struct BenchGoal {
     enum Status: String {
         case met, missed
@@ -9,9 +9,9 @@ struct BenchGoal {
     let figure: String
     let status: Status
 
-    /// The largest size issue 4 names per backend, for the flat-memory goal.
+    /// The largest size the goals name per backend, for the flat-memory goal.
     static let largestSize = ["postgres": 10_000_000, "sqlite": 5_000_000]
-    /// The peak RSS budget of retuple (issue 4's default).
+    /// The peak RSS budget of retuple (with the default page cache).
     static let memoryBudgetMiB = 320.0
 
     static func all(_ summary: BenchSummary) -> [BenchGoal] {

@@ -1,5 +1,5 @@
 /// The four ways the benchmark moves the same legacy rows into
-/// `keto_relation_tuples` (issue 4), named by the letters the results use.
+/// `keto_relation_tuples` (benchmarks/README.md), named by the letters the results use.
 enum BenchMethod: String, CaseIterable, Codable, Sendable, Comparable {
     /// `retuple namespace migrate legacy -y`, the built binary, timed as a
     /// whole process.

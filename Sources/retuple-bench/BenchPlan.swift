@@ -11,7 +11,7 @@ struct BenchPlan {
     /// Namespaces, seed and broken share; `tuples` is set per size.
     var dataset: DatasetPlan
 
-    /// The sizes issue 4 asks for.
+    /// The sizes the benchmark runs by default.
     static let issueSizes: [DatabaseBackend: [Int]] = [
         .postgres: [100_000, 1_000_000, 10_000_000],
         .sqlite: [100_000, 1_000_000, 5_000_000],

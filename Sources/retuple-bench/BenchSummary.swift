@@ -1,4 +1,4 @@
-/// The medians per backend, size and method, and the ratios of issue 4.
+/// The medians per backend, size and method, and the ratios the goals are judged on.
 struct BenchSummary {
     /// One backend, size and method over all its runs.
     struct Line {

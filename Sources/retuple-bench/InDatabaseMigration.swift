@@ -7,7 +7,7 @@ struct InDatabaseMigration {
     let configuration: Configuration
 
     /// The page cache or sort memory the best variant (c) may use: the
-    /// memory budget issue 4 gives retuple.
+    /// memory budget documented for retuple.
     static let memoryBudgetMiB = 256
 
     /// (b): one `INSERT … SELECT` per namespace into the indexed table.

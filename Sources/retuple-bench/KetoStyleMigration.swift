@@ -2,7 +2,7 @@ import Foundation
 import RetupleCore
 
 /// The Keto-v0.7-style reference (d): Keto v0.7's own `namespace migrate
-/// legacy` algorithm, as issue 4 describes it.
+/// legacy` algorithm, as Keto v0.7 runs it.
 ///
 /// Per namespace, one transaction that reads the legacy table in pages of
 /// 100 rows, `ORDER BY object, relation, subject, commit_time LIMIT 100
@@ -59,6 +59,6 @@ struct KetoStyleMigration {
         case .set(let namespaceID, let object, let relation): [.null, .integer(Int64(namespaceID)), .text(object), .text(relation)]
         }
         return [.text(UUID().uuidString.lowercased()), .text(networkID), .integer(Int64(tuple.namespaceID)), .text(tuple.object), .text(tuple.relation)]
-            + subject + [.text(tuple.commitTime.text(for: database.backend))]
+            + subject + [.text(database.timestampText(tuple.commitTime))]
     }
 }

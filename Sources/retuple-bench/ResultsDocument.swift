@@ -48,7 +48,7 @@ struct ResultsDocument {
 
             Written by `scripts/bench` (the `retuple-bench` executable); re-run it to
             refresh this file rather than editing it. What is measured and how:
-            README, section "Benchmark", and the methods below. Where the time
+            [README.md](README.md), and the methods below. Where the time
             goes, and why a goal is missed: [ANALYSIS.md](ANALYSIS.md).
 
             ## Machine
@@ -89,7 +89,7 @@ struct ResultsDocument {
         text += "\n## Ratios (medians)\n\n" + ratiosTable
         text += """
 
-            ## Goals of issue 4
+            ## Goals
 
             | goal | figure | status |
             |---|---|---|

@@ -1,6 +1,6 @@
 import RetupleCore
 
-/// PRODUCT §1.3's transformation written as one `INSERT … SELECT` per legacy
+/// the transformation (docs/contract.md) written as one `INSERT … SELECT` per legacy
 /// table, for the in-database references (b) and (c).
 ///
 /// The SQL parses the subject (an id, or `namespace:object#relation` with

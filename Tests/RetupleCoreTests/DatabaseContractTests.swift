@@ -246,7 +246,9 @@ struct DatabaseContractTests {
                 // here; SQLite (rollback journal) cannot commit until we end.
                 let otherWrite = errorThrown { try other.execute("INSERT INTO t (id) VALUES (3)") }
                 switch backend {
-                case .sqlite: #expect((otherWrite as? SQLiteError)?.primaryCode == SQLiteError.busy, "got \(String(describing: otherWrite))")
+                case .sqlite:
+                    #expect((otherWrite as? DatabaseError)?.kind == .busy, "got \(String(describing: otherWrite))")
+                    #expect(((otherWrite as? DatabaseError)?.underlying as? SQLiteError)?.primaryCode == SQLiteError.busy)
                 case .postgres: #expect(otherWrite == nil)
                 }
                 let second = try fixture.count("t")
@@ -254,9 +256,10 @@ struct DatabaseContractTests {
                 // Last: on PostgreSQL a failed statement ends the transaction's use.
                 let write = errorThrown { try database.execute("INSERT INTO t (id) VALUES (2)") }
                 switch backend {
-                case .sqlite: #expect((write as? SQLiteError)?.primaryCode == SQLiteError.readOnly, "got \(String(describing: write))")
-                case .postgres: #expect((write as? PostgresError)?.sqlstate == "25006", "got \(String(describing: write))")
+                case .sqlite: #expect(((write as? DatabaseError)?.underlying as? SQLiteError)?.primaryCode == SQLiteError.readOnly, "got \(String(describing: write))")
+                case .postgres: #expect(((write as? DatabaseError)?.underlying as? PostgresError)?.sqlstate == "25006", "got \(String(describing: write))")
                 }
+                #expect((write as? DatabaseError)?.kind == .readOnly)
                 return (first, second)
             }
             #expect(seen.0 == 1 && seen.1 == 1)
@@ -490,11 +493,13 @@ struct DatabaseContractTests {
     ) {
         switch backend {
         case .sqlite:
-            let sqliteError = error as? SQLiteError
+            #expect((error as? DatabaseError)?.kind == .constraint, sourceLocation: sourceLocation)
+            let sqliteError = (error as? DatabaseError)?.underlying as? SQLiteError
             #expect(sqliteError?.code == 275, "got \(String(describing: error))", sourceLocation: sourceLocation)
             #expect(sqliteError?.sql?.contains(fragment) == true, "got \(String(describing: error))", sourceLocation: sourceLocation)
         case .postgres:
-            let postgresError = error as? PostgresError
+            #expect((error as? DatabaseError)?.kind == .constraint, sourceLocation: sourceLocation)
+            let postgresError = (error as? DatabaseError)?.underlying as? PostgresError
             #expect(postgresError?.sqlstate == "23514", "got \(String(describing: error))", sourceLocation: sourceLocation)
             #expect(postgresError?.statement?.contains(fragment) == true, "got \(String(describing: error))", sourceLocation: sourceLocation)
         }

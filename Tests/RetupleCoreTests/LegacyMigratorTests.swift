@@ -125,7 +125,7 @@ struct LegacyMigratorTests {
             let after = try migrator.account(table)
             #expect(after.migrated == result.migrated && after.broken == result.broken && after.missing == 0)
 
-            let timestamp = Timestamp(seconds: 1_700_000_000).text(for: backend)
+            let timestamp = migrator.database.timestampText(Timestamp(seconds: 1_700_000_000))
             try migrator.database.execute(
                 "INSERT INTO \(table.name) (shard_id, object, relation, subject, commit_time) VALUES ('default', 'late', 'viewer', 'user-late', ?)",
                 [.text(timestamp)]

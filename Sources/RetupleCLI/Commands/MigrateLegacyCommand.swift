@@ -90,7 +90,7 @@ struct MigrateLegacyCommand: ParsableCommand {
                 context.console.info("nothing to do: no legacy table\(name.map { " of namespace \($0)" } ?? "") is left in \(source.location)")
                 return
             }
-            try migrator.checkPrivileges(for: tables, downOnly ? .drop : yes && !migrator.isCrossDatabase ? .migrateAndDrop : .migrate)
+            try migrator.checkPrivileges(for: tables, downOnly ? .dropLegacy : yes && !migrator.isCrossDatabase ? .migrateAndDrop : .migrate)
             if downOnly {
                 try dropLegacyTables(tables, migrator, &run, context)
             } else {

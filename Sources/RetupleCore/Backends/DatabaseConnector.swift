@@ -58,5 +58,7 @@ private func openSQLiteFile(_ path: String, intent: OpenIntent) throws -> SQLite
         return database
     } catch let error as SQLiteError {
         throw RetupleError("cannot open sqlite database \(path): \(error.message)")
+    } catch let error as DatabaseError {
+        throw RetupleError("cannot open sqlite database \(path): \(error.message)")
     }
 }

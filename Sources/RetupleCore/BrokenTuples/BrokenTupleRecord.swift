@@ -3,7 +3,7 @@ import Foundation
 /// One record of `retuple_broken_tuples`, as `retuple broken list` and
 /// `retuple broken export` read it.
 public struct BrokenTupleRecord: Sendable {
-    /// The record as a line of the report (PRODUCT §2.3): the same keys,
+    /// The record as a line of the report (docs/contract.md): the same keys,
     /// the legacy values as stored, the namespace name the migration used.
     public let line: BrokenTupleReportLine
     /// The legacy row's key (`LegacyRowKey`), lowercase.
@@ -30,10 +30,7 @@ extension BrokenTupleTable {
     ) throws {
         guard try database.tableExists(name) else { return }
         let (filter, bindings) = selection(namespaceID: namespaceID, includingResolved: includingResolved)
-        // PostgreSQL prints a timestamp as its DateStyle says; to_char does not.
-        let time = { (column: String) in
-            database.backend == .postgres ? "to_char(\(column), 'YYYY-MM-DD HH24:MI:SS.US')" : column
-        }
+        let time = database.timestampAsText
         let decoder = JSONDecoder()
         try database.forEachRow("""
             SELECT row_key, namespace, namespace_id, shard_id, object, relation, subject, commit_time,
@@ -109,7 +106,7 @@ extension BrokenTupleTable {
     static func resolve(_ rowKey: UUID, at time: Timestamp, in database: any Database) throws -> Bool {
         try database.execute(
             "UPDATE \(name) SET resolved_at = ? WHERE row_key = ? AND resolved_at IS NULL",
-            [.text(time.text(for: database.backend)), .text(rowKey.lowercasedString)]
+            [.text(database.timestampText(time)), .text(rowKey.lowercasedString)]
         ) > 0
     }
 }

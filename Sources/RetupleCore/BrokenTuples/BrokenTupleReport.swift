@@ -1,6 +1,6 @@
 import Foundation
 
-/// The report file of broken rows (PRODUCT §2.2 point 5): JSON Lines,
+/// The report file of broken rows (docs/contract.md): JSON Lines,
 /// mode 0600, created only when the first broken row is added.
 ///
 /// Lines are buffered and written whole, each `write(2)` holding only
@@ -151,7 +151,7 @@ public final class BrokenTupleReport {
     }
 }
 
-/// One line of the report (PRODUCT §2.3 "Report line"), also the shape
+/// One line of the report (docs/contract.md), also the shape
 /// operators edit to recreate tuples.
 public struct BrokenTupleReportLine: Codable, Hashable, Sendable {
     public var namespace: String

@@ -26,10 +26,7 @@ public enum BrokenTupleTable {
     /// granted the table but not the schema would be refused.
     public static func create(in database: any Database) throws {
         guard try !database.tableExists(name) else { return }
-        let (key, legacy, time) = switch database.backend {
-        case .postgres: ("UUID", "TEXT", "TIMESTAMP")
-        case .sqlite: ("TEXT", "", "DATETIME")
-        }
+        let (key, legacy, time) = (database.uuidColumnType, database.legacyValueColumnType, database.timestampColumnType)
         try database.executeScript("""
             CREATE TABLE IF NOT EXISTS \(name) (
                 row_key      \(key) NOT NULL PRIMARY KEY,
@@ -63,7 +60,7 @@ public enum BrokenTupleTable {
             WHERE namespace_id = ? AND resolved_at IS NULL AND EXISTS (
                 SELECT 1 FROM keto_relation_tuples t WHERE t.shard_id = \(name).row_key AND t.nid = ?
             )
-            """, [.text(Timestamp.now().text(for: database.backend)), .integer(Int64(namespace.id)), .text(networkID)])
+            """, [.text(database.timestampText(.now())), .integer(Int64(namespace.id)), .text(networkID)])
     }
 
     /// Records broken rows of one legacy table; rows recorded before are
@@ -75,7 +72,7 @@ public enum BrokenTupleTable {
         _ rows: [BrokenTuple], of table: LegacyTable, networkID: String, in database: any Database
     ) throws -> Int {
         guard !rows.isEmpty else { return 0 }
-        let now = DatabaseValue.text(Timestamp.now().text(for: database.backend))
+        let now = DatabaseValue.text(database.timestampText(.now()))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try database.bulkInsert(into: name, columns: columns, skippingConflictsOn: ["row_key"]) { inserter in

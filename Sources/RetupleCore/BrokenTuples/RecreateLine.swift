@@ -5,7 +5,7 @@ import Foundation
 /// is a report line.
 ///
 /// Two shapes are read (JSON Lines, one object a line):
-/// - a report line (PRODUCT §2.3), as the migration or `retuple broken
+/// - a report line (docs/contract.md), as the migration or `retuple broken
 ///   export` wrote it, whose `recreate` an operator filled in or fixed: the
 ///   tuple is `recreate`, and the legacy columns (`namespace_id`,
 ///   `shard_id`, `object`, `relation`, `subject`, `commit_time`) name the

@@ -8,11 +8,24 @@ public enum DatabaseBackend: String, Sendable, CaseIterable {
 
 /// An open connection to one database: the contract both backends satisfy.
 ///
-/// Every command runs over one `Database`. Implementations are not
-/// thread-safe; use a connection from one task at a time. SQL text never
-/// carries values: they are bound (`?` placeholders on both backends) or
-/// streamed through `bulkInsert`. Identifiers come from code, never from data.
-public protocol Database: AnyObject {
+/// Every command runs over one `Database`. What differs between the
+/// backends is asked of it through the protocols it refines, each in a
+/// file of its own with its contract: `SQLDialect` (column types, time
+/// text), `DatabaseCatalog` (tables, columns, identity), `TableLocking`
+/// (run lock, table locks, lock waits), `PrivilegeChecking` and
+/// `BackendDiagnostics` (the doctor's backend questions). Feature code
+/// never asks which backend it talks to; the implementations live in
+/// `Backends/SQLite` and `Backends/PostgreSQL`, the only code that sees
+/// the C wrappers.
+///
+/// Implementations are not thread-safe; use a connection from one task at
+/// a time. SQL text never carries values: they are bound (`?` placeholders
+/// on both backends) or streamed through `bulkInsert`. Identifiers come
+/// from code, never from data. A failure of the database is thrown as a
+/// `DatabaseError` of a kind feature code can decide on.
+public protocol Database: AnyObject, SQLDialect, DatabaseCatalog, TableLocking, PrivilegeChecking, BackendDiagnostics {
+    /// Which backend this is, for messages and tests; feature code never
+    /// branches on it.
     var backend: DatabaseBackend { get }
 
     /// Runs one statement with its `?` parameters bound to `bindings`.
@@ -20,8 +33,7 @@ public protocol Database: AnyObject {
     /// - Returns: the number of rows the statement inserted, updated or
     ///   deleted; 0 for DDL. (For a SELECT, PostgreSQL reports the rows it
     ///   returned and SQLite 0: use `forEachRow` to read rows.)
-    /// - Throws: the backend's error (`SQLiteError` or `PostgresError`)
-    ///   carrying its code, message and the statement.
+    /// - Throws: `DatabaseError` with its kind and the backend's message.
     @discardableResult
     func execute(_ sql: String, _ bindings: [DatabaseValue]) throws -> Int
 

@@ -28,8 +28,7 @@ enum SchemaDiagnosis {
         return DoctorCheck(.schema, .ok, "all \(states.count) unified-schema migrations applied; network \(network)")
     }
 
-    /// Legacy tables against the configured namespaces (PRODUCT §2.2
-    /// point 2). A table whose id is not configured fails, as the
+    /// Legacy tables against the configured namespaces (docs/contract.md). A table whose id is not configured fails, as the
     /// migration refuses it; a configured namespace without a table is
     /// normal (migrated and dropped, or never used) and only listed;
     /// legacy-looking tables in other PostgreSQL schemas are never
@@ -46,7 +45,7 @@ enum SchemaDiagnosis {
         if !withoutTable.isEmpty {
             notes.append("no legacy table for " + withoutTable.map { "\($0.name) (\($0.id))" }.joined(separator: ", "))
         }
-        let elsewhere = try legacyTablesInOtherSchemas(session.database)
+        let elsewhere = try session.database.legacyTablesInOtherSchemas()
         if !elsewhere.isEmpty {
             notes.append("ignored, in other schemas: " + elsewhere.joined(separator: ", "))
         }
@@ -72,23 +71,6 @@ enum SchemaDiagnosis {
                 "\(namespaces.first { Int64($0.id) == table.id }?.name ?? "") (\(table.id))"
             }.joined(separator: ", ")
         return DoctorCheck(.namespaces, .ok, found + suffix)
-    }
-
-    /// `schema.table` of each legacy tuple table outside the current
-    /// schema (PostgreSQL; none on SQLite).
-    private static func legacyTablesInOtherSchemas(_ database: any Database) throws -> [String] {
-        guard database.backend == .postgres else { return [] }
-        return try database.allRows("""
-            SELECT n.nspname, c.relname FROM pg_catalog.pg_class c
-            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname <> current_schema() AND c.relkind IN ('r', 'p')
-              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-              AND c.relname LIKE 'keto\\_%\\_relation\\_tuples'
-            ORDER BY n.nspname, c.relname
-            """).compactMap { row in
-            let table = row[1].displayText
-            return LegacyLayout.namespaceID(ofTupleTable: table) == nil ? nil : row[0].displayText + "." + table
-        }
     }
 
     /// Broken tuples recorded and not yet resolved: each is a tuple Keto

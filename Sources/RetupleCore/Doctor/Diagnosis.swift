@@ -38,7 +38,7 @@ public struct DoctorCheck: Sendable, Equatable {
     }
 }
 
-/// What `retuple doctor` finds (PRODUCT §2.1, issue 5): whether the other
+/// What `retuple doctor` finds (docs/doctor.md): whether the other
 /// commands can run against a database, and what to do where they cannot.
 ///
 /// The checks only read: the database is opened read-only (SQLite) and
@@ -80,8 +80,8 @@ public struct Diagnosis: Sendable {
             (.schema, SchemaDiagnosis.schema),
             (.namespaces, SchemaDiagnosis.namespaces),
             (.brokenTuples, SchemaDiagnosis.brokenTuples),
-            (.locks, LockDiagnosis.check),
-            (.settings, SettingDiagnosis.check),
+            (.locks, { try $0.database.diagnoseLocks(legacyTables: Set(try $0.legacyTables().map(\.table))) }),
+            (.settings, { try $0.database.diagnoseSettings() }),
         ]
         checks = groups.map { name, check in
             do {
@@ -106,24 +106,5 @@ struct DoctorSession {
         try database.tableNames()
             .compactMap { name in LegacyLayout.namespaceID(ofTupleTable: name).map { (id: $0, table: name) } }
             .sorted { $0.id < $1.id }
-    }
-}
-
-extension DatabaseValue {
-    /// A PostgreSQL boolean as libpq's text format gives it (`t`), or an
-    /// SQLite integer 1.
-    var isTrue: Bool {
-        self == .text("t") || self == .integer(1)
-    }
-
-    /// The value as text for a message: text as is, numbers in decimal.
-    var displayText: String {
-        switch self {
-        case .text(let text): text
-        case .integer(let integer): String(integer)
-        case .real(let real): String(real)
-        case .null: ""
-        case .bytes(let bytes): hexString(bytes)
-        }
     }
 }

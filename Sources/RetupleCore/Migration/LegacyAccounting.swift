@@ -1,5 +1,5 @@
 /// How the rows of a legacy table are accounted for: the drop guard and
-/// `verify` (PRODUCT §2.2 point 7).
+/// `verify` (docs/contract.md).
 ///
 /// A row is accounted for when `keto_relation_tuples` holds a row with its
 /// key as `shard_id` (it was migrated) or `retuple_broken_tuples` records
@@ -27,8 +27,7 @@ public struct LegacyAccounting: Sendable, Equatable {
     /// keys into a temporary table of the target, and looks each up.
     init(of table: LegacyTable, migrator: LegacyMigrator) throws {
         let database = migrator.database
-        let keyType = database.backend == .postgres ? "UUID" : "TEXT"
-        try database.execute("CREATE TEMPORARY TABLE \(Self.keyTable) (row_key \(keyType) NOT NULL)")
+        try database.execute("CREATE TEMPORARY TABLE \(Self.keyTable) (row_key \(database.uuidColumnType) NOT NULL)")
         var transformer = migrator.transformer(for: table)
         var keys: [DatabaseValue] = []
         func writeKeys() throws {

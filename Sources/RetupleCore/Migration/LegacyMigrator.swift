@@ -1,9 +1,8 @@
 import Foundation
-import RetuplePostgres
 import Logging
 
 /// Moves the rows of legacy tables into `keto_relation_tuples`, one
-/// namespace per transaction (PRODUCT §1.3, §2.2).
+/// namespace per transaction (docs/contract.md).
 ///
 /// One `LegacyMigrator` serves a whole run over one connection. Each
 /// namespace is read through a stream (memory does not depend on the
@@ -69,10 +68,7 @@ public final class LegacyMigrator {
         if let source, source !== database { try ensureDistinct(source: source, target: database) }
         let fix = self.source === database ? "retuple migrate up" : "retuple migrate up --target-dsn …"
         (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied(fix: fix)
-        if database.backend == .sqlite {
-            // A negative cache_size is in KiB ("PRAGMA cache_size = -N", pragma.html#pragma_cache_size).
-            try database.executeScript("PRAGMA cache_size = -\(sqlitePageCacheMiB * 1024)")
-        }
+        try database.prepareForMigration(pageCacheMiB: sqlitePageCacheMiB)
     }
 
     /// Whether the legacy tables are read from another database.
@@ -140,7 +136,7 @@ public final class LegacyMigrator {
         func count() throws -> Int { try source.tableExists(table.name) ? source.rowCount(of: table.name) : 0 }
         do {
             return try isCrossDatabase ? sourceLock.readOnlyTransaction(count) : lock.transaction(count)
-        } catch let error as PostgresError where error.sqlstate == PostgresError.lockNotAvailable {
+        } catch let error as DatabaseError where error.kind == .lockTimeout {
             return nil
         }
     }
@@ -186,13 +182,12 @@ public final class LegacyMigrator {
         LegacyTupleTransformer(namespace: table.namespace, networkID: networkUUID, configuration: configuration)
     }
 
-    /// The query that streams a legacy table's rows, `commit_time` as text
-    /// on PostgreSQL (ISO form, set by `MigrationLock`), in the order of
+    /// The query that streams a legacy table's rows, `commit_time` as the
+    /// transformation reads it (`SQLDialect.legacyCommitTimeExpression`), in the order of
     /// the unified indexes (`object, relation`, then the subject), so that
     /// their inserts land next to each other instead of all over them.
     func legacyRowsQuery(_ table: LegacyTable) -> String {
-        let commitTime = source.backend == .postgres ? "commit_time::text" : "commit_time"
-        return "SELECT shard_id, object, relation, subject, \(commitTime) FROM \(quoteIdentifier(table.name)) ORDER BY object, relation, subject"
+        "SELECT shard_id, object, relation, subject, \(source.legacyCommitTimeExpression) FROM \(quoteIdentifier(table.name)) ORDER BY object, relation, subject"
     }
 
     var networkIDValue: DatabaseValue { .text(networkID) }

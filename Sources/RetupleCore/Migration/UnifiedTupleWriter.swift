@@ -24,13 +24,14 @@ final class UnifiedTupleWriter {
 
     /// - Parameter skipsPresentRows: check every row against the primary
     ///   key and skip the ones present. Needed when the table may already
-    ///   hold rows of this namespace; SQLite always checks, as it costs
-    ///   nothing there and a SQLite legacy table can hold one instant
-    ///   written in two shapes (two rows, one key).
+    ///   hold rows of this namespace; a backend where the check costs
+    ///   nothing always checks (`SQLDialect.skipsPresentRowsCheaply`),
+    ///   which also absorbs one instant written in two shapes in a SQLite
+    ///   legacy table (two rows, one key).
     init(database: any Database, networkID: String, skipsPresentRows: Bool) {
         self.database = database
         self.networkID = .text(networkID)
-        conflictColumns = skipsPresentRows || database.backend == .sqlite ? ["shard_id", "nid"] : nil
+        conflictColumns = skipsPresentRows || database.skipsPresentRowsCheaply ? ["shard_id", "nid"] : nil
     }
 
     /// Writes the tuples `produce` emits, in one bulk insert.
@@ -64,7 +65,7 @@ final class UnifiedTupleWriter {
         case .set(let namespaceID, let object, let relation):
             (row[5], row[6], row[7], row[8]) = (.null, .integer(Int64(namespaceID)), .text(object), .text(relation))
         }
-        row[9] = .text(tuple.commitTime.text(for: database.backend))
+        row[9] = .text(database.timestampText(tuple.commitTime))
         return row
     }
 }

@@ -1,4 +1,4 @@
-/// Names of the Keto v0.6 table-per-namespace layout (PRODUCT §1.1).
+/// Names of the Keto v0.6 table-per-namespace layout (docs/contract.md).
 public enum LegacyLayout {
     /// `keto_0000000007_relation_tuples` for namespace 7: the tuples.
     public static func tupleTable(namespaceID: Int32) -> String {
@@ -35,6 +35,16 @@ public enum LegacyLayout {
 
     /// The legacy tuple columns, in table order.
     public static let tupleColumns = ["shard_id", "object", "relation", "subject", "commit_time"]
+
+    /// Refuses a legacy tuple table that lacks one of the five v0.6
+    /// columns, given its columns' names (and types).
+    ///
+    /// - Throws: `RetupleError` naming the table and the column.
+    static func requireTupleColumns(in columns: [String: String], of table: String) throws {
+        for column in tupleColumns where columns[column] == nil {
+            throw RetupleError("legacy table \(table) has no column \(column), so it is not the table Keto v0.6 made (\(tupleColumns.joined(separator: ", ")))")
+        }
+    }
 
     /// The id as `%010d`.
     static func paddedID(_ id: Int64) -> String {

@@ -13,7 +13,7 @@ public struct LegacyTable: Hashable, Sendable {
 }
 
 extension Database {
-    /// The legacy tuple tables in the current schema (PRODUCT §2.2 point 2),
+    /// The legacy tuple tables in the current schema (docs/contract.md),
     /// in namespace id order.
     ///
     /// Only names of exactly `keto_` + 10 digits + `_relation_tuples` count;

@@ -15,7 +15,7 @@ public enum Network {
     public static func ensure(in database: any Database) throws -> (id: String, created: Bool) {
         if let id = try currentID(in: database) { return (id, false) }
         let id = UUID().uuidString.lowercased()
-        let now = Timestamp.now().text(for: database.backend)
+        let now = database.timestampText(.now())
         try database.execute(
             "INSERT INTO networks (id, created_at, updated_at) VALUES (?, ?, ?)",
             [.text(id), .text(now), .text(now)]

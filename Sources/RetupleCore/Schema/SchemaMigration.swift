@@ -5,17 +5,19 @@ public struct SchemaMigration: Sendable, Equatable {
     public let version: String
     /// A short name, as in Keto's migration file names.
     public let name: String
-    /// The statements that apply it, per backend; empty for a step that
-    /// only records its version.
-    let up: [DatabaseBackend: String]
-    /// The statements that undo it, per backend.
-    let down: [DatabaseBackend: String]
+    /// The statements that apply it, in the database's dialect; empty for
+    /// a step that only records its version.
+    let up: @Sendable (any SQLDialect) -> String
+    /// The statements that undo it.
+    let down: @Sendable (any SQLDialect) -> String
 
+    /// A step written the same for both backends.
     init(_ version: String, _ name: String, up: String, down: String) {
-        self.init(version, name, up: [.sqlite: up, .postgres: up], down: [.sqlite: down, .postgres: down])
+        self.init(version, name, up: { _ in up }, down: { _ in down })
     }
 
-    init(_ version: String, _ name: String, up: [DatabaseBackend: String], down: [DatabaseBackend: String]) {
+    /// A step whose statements differ by dialect.
+    init(_ version: String, _ name: String, up: @escaping @Sendable (any SQLDialect) -> String, down: @escaping @Sendable (any SQLDialect) -> String) {
         self.version = version
         self.name = name
         self.up = up

@@ -75,7 +75,7 @@ public struct SchemaMigrator {
             let pending = try pendingMigrations()
             for migration in pending {
                 logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-                if let sql = migration.up[database.backend], !sql.isEmpty {
+                if case let sql = migration.up(database), !sql.isEmpty {
                     try database.executeScript(sql)
                 }
                 try database.execute(
@@ -127,7 +127,7 @@ public struct SchemaMigrator {
             for migration in plan {
                 logger.info("rolling back migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                 let keptForV06 = inheritedFromV06 && migration.version == UnifiedSchema.baseVersion
-                if !keptForV06, let sql = migration.down[database.backend], !sql.isEmpty {
+                if !keptForV06, case let sql = migration.down(database), !sql.isEmpty {
                     try database.executeScript(sql)
                 }
                 try database.execute("DELETE FROM schema_migration WHERE version = ?", [.text(migration.version)])

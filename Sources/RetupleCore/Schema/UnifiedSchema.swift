@@ -1,4 +1,4 @@
-/// The unified tuple schema of Keto v0.7 (PRODUCT §1.2), as ordered
+/// The unified tuple schema of Keto v0.7 (docs/contract.md), as ordered
 /// migrations with Keto v0.7's version ids.
 public enum UnifiedSchema {
     /// The bookkeeping table Keto (gobuffalo/pop) uses on both backends.
@@ -13,24 +13,8 @@ public enum UnifiedSchema {
     public static let migrations: [SchemaMigration] = [
         SchemaMigration(
             "20150100000001000000", "networks",
-            up: [
-                .postgres: """
-                    CREATE TABLE networks (
-                        id UUID NOT NULL,
-                        created_at TIMESTAMP NOT NULL,
-                        updated_at TIMESTAMP NOT NULL,
-                        PRIMARY KEY (id)
-                    )
-                    """,
-                .sqlite: """
-                    CREATE TABLE networks (
-                        id TEXT PRIMARY KEY,
-                        created_at DATETIME NOT NULL,
-                        updated_at DATETIME NOT NULL
-                    )
-                    """,
-            ],
-            down: [.postgres: "DROP TABLE networks", .sqlite: "DROP TABLE networks"]
+            up: { $0.networksTableDefinition },
+            down: { _ in "DROP TABLE networks" }
         ),
         SchemaMigration(
             baseVersion, "relationtuple",

@@ -1,6 +1,6 @@
 import Logging
 
-/// What `retuple status` reports (PRODUCT §2.1): the legacy tables left,
+/// What `retuple status` reports (docs/contract.md): the legacy tables left,
 /// unified and broken rows per namespace, and the unified schema's state.
 ///
 /// Reading it changes nothing and needs no configuration: names are shown

@@ -25,11 +25,11 @@ public final class PostgresDatabase: Database {
 
     @discardableResult
     public func execute(_ sql: String, _ bindings: [DatabaseValue]) throws -> Int {
-        try connection.execute(numberedPlaceholders(sql), bindings.map(parameterText)).affectedRows
+        try mappingPostgresErrors { try connection.execute(numberedPlaceholders(sql), bindings.map(parameterText)).affectedRows }
     }
 
     public func executeScript(_ sql: String) throws {
-        try connection.executeScript(sql)
+        try mappingPostgresErrors { try connection.executeScript(sql) }
     }
 
     public func forEachRow(_ sql: String, _ bindings: [DatabaseValue], _ body: (any DatabaseRow) throws -> Void) throws {
@@ -39,6 +39,11 @@ public final class PostgresDatabase: Database {
         }
         cursorCount += 1
         let cursor = "retuple_cursor_\(cursorCount)"
+        try mappingPostgresErrors { try streamRows(through: cursor, sql, bindings, body) }
+    }
+
+    /// Declares `cursor` for the query and fetches its rows in batches.
+    private func streamRows(through cursor: String, _ sql: String, _ bindings: [DatabaseValue], _ body: (any DatabaseRow) throws -> Void) throws {
         try connection.execute("DECLARE \(cursor) NO SCROLL CURSOR FOR \(numberedPlaceholders(sql))", bindings.map(parameterText))
         do {
             while true {
@@ -69,8 +74,8 @@ public final class PostgresDatabase: Database {
         isInTransaction = true
         defer { isInTransaction = false }
         return try runTransaction(
-            begin: { try connection.execute(begin) },
-            commit: { try connection.execute("COMMIT") },
+            begin: { try execute(begin) },
+            commit: { try execute("COMMIT") },
             rollBackIfOpen: { if connection.transactionStatus != .idle { _ = try? connection.execute("ROLLBACK") } },
             body
         )
@@ -78,6 +83,13 @@ public final class PostgresDatabase: Database {
 
     @discardableResult
     public func bulkInsert(
+        into table: String, columns: [String], skippingConflictsOn conflictColumns: [String]?,
+        _ body: (any BulkInserter) throws -> Void
+    ) throws -> Int {
+        try mappingPostgresErrors { try copyIn(into: table, columns: columns, skippingConflictsOn: conflictColumns, body) }
+    }
+
+    private func copyIn(
         into table: String, columns: [String], skippingConflictsOn conflictColumns: [String]?,
         _ body: (any BulkInserter) throws -> Void
     ) throws -> Int {
@@ -153,6 +165,8 @@ private struct PostgresRow: DatabaseRow {
             return Int64(text).map(DatabaseValue.integer) ?? .text(text)
         case PostgresTypeOID.float4, PostgresTypeOID.float8:
             return Double(text).map(DatabaseValue.real) ?? .text(text)
+        case PostgresTypeOID.bool:
+            return .integer(text == "t" ? 1 : 0) // libpq's text form is t or f
         default:
             return .text(text)
         }
@@ -161,6 +175,7 @@ private struct PostgresRow: DatabaseRow {
 
 /// Type OIDs from `pg_type` that map to non-text values.
 private enum PostgresTypeOID {
+    static let bool: UInt32 = 16
     static let int8: UInt32 = 20
     static let int2: UInt32 = 21
     static let int4: UInt32 = 23

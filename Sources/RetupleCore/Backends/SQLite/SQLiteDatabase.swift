@@ -26,23 +26,27 @@ public final class SQLiteDatabase: Database {
 
     @discardableResult
     public func execute(_ sql: String, _ bindings: [DatabaseValue]) throws -> Int {
-        let statement = try connection.prepare(sql)
-        bind(bindings, to: statement)
-        let before = connection.totalChanges
-        try statement.run()
-        return connection.totalChanges - before
+        try mappingSQLiteErrors {
+            let statement = try connection.prepare(sql)
+            bind(bindings, to: statement)
+            let before = connection.totalChanges
+            try statement.run()
+            return connection.totalChanges - before
+        }
     }
 
     public func executeScript(_ sql: String) throws {
-        try connection.executeScript(sql)
+        try mappingSQLiteErrors { try connection.executeScript(sql) }
     }
 
     public func forEachRow(_ sql: String, _ bindings: [DatabaseValue], _ body: (any DatabaseRow) throws -> Void) throws {
-        let statement = try connection.prepare(sql)
-        bind(bindings, to: statement)
-        let row = SQLiteRow(statement: statement)
-        while try statement.step() {
-            try body(row)
+        try mappingSQLiteErrors {
+            let statement = try connection.prepare(sql)
+            bind(bindings, to: statement)
+            let row = SQLiteRow(statement: statement)
+            while try statement.step() {
+                try body(row)
+            }
         }
     }
 
@@ -52,7 +56,7 @@ public final class SQLiteDatabase: Database {
 
     public func readOnlyTransaction<T>(_ body: () throws -> T) throws -> T {
         guard !isInTransaction else { throw DatabaseUsageError.nestedTransaction }
-        try connection.executeScript("PRAGMA query_only = 1")
+        try executeScript("PRAGMA query_only = 1")
         defer { try? connection.executeScript("PRAGMA query_only = 0") }
         return try transaction(beginningWith: "BEGIN DEFERRED", body)
     }
@@ -62,8 +66,8 @@ public final class SQLiteDatabase: Database {
         isInTransaction = true
         defer { isInTransaction = false }
         return try runTransaction(
-            begin: { try connection.executeScript(begin) },
-            commit: { try connection.executeScript("COMMIT") },
+            begin: { try executeScript(begin) },
+            commit: { try executeScript("COMMIT") },
             rollBackIfOpen: { if !connection.isAutocommit { try? connection.executeScript("ROLLBACK") } },
             body
         )
@@ -80,9 +84,11 @@ public final class SQLiteDatabase: Database {
             // Not `INSERT OR IGNORE`: that would also skip rows failing NOT NULL or CHECK.
             sql += " ON CONFLICT (\(conflictColumns.map(quoteIdentifier).joined(separator: ", "))) DO NOTHING"
         }
-        let inserter = SQLiteBulkInserter(statement: try connection.prepare(sql), columnCount: columns.count, connection: connection)
-        try body(inserter)
-        return inserter.inserted
+        return try mappingSQLiteErrors {
+            let inserter = SQLiteBulkInserter(statement: try connection.prepare(sql), columnCount: columns.count, connection: connection)
+            try body(inserter)
+            return inserter.inserted
+        }
     }
 
     public func close() {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Where the database is, parsed from a DSN as Keto writes them.
 ///
-/// Accepted forms (PRODUCT §2):
+/// Accepted forms (docs/commands.md, "Databases"):
 /// - `memory`: an in-memory SQLite database;
 /// - `sqlite://PATH`: `sqlite:///abs/x.db`, `sqlite://./x.db`; query
 ///   parameters such as Keto's `?_fk=true` are accepted and ignored (they
@@ -72,6 +72,18 @@ public struct DataSourceName: Sendable, Equatable, CustomStringConvertible {
         switch target {
         case .sqliteFile, .sqliteMemory: .sqlite
         case .postgres: .postgres
+        }
+    }
+
+    /// What to check when the database cannot be opened, for the doctor.
+    public var connectionAdvice: String {
+        switch target {
+        case .postgres:
+            "check the DSN's host, port, dbname, user and password (libpq's PG* variables, ~/.pgpass and sslmode apply as for psql)"
+        case .sqliteFile(let path):
+            "check the path in the DSN: \(path) must be the existing Keto v0.6 database, readable by this user"
+        case .sqliteMemory:
+            "use a sqlite:// or postgres:// DSN"
         }
     }
 

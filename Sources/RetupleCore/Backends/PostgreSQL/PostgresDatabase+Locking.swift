@@ -1,0 +1,80 @@
+/// PostgreSQL's locks for a migration: a transaction-scoped advisory lock
+/// refuses a second retuple on the database; `LOCK TABLE … IN EXCLUSIVE
+/// MODE` makes writers of a legacy table wait while readers go on
+/// ("EXCLUSIVE … allows only concurrent ACCESS SHARE locks, i.e., only
+/// reads from the table can proceed in parallel", explicit-locking.html);
+/// `lock_timeout` bounds both waits.
+extension PostgresDatabase: TableLocking {
+    /// The advisory lock key pair: "retu", "ple".
+    static let runLockKey = (Int32(0x7265_7475), Int32(0x0070_6C65))
+
+    /// The key as `pg_locks` shows it (`classid`, `objid` are unsigned
+    /// there; a two-key lock has `objsubid` 2).
+    static var runLockCondition: (sql: String, bindings: [DatabaseValue]) {
+        let (classID, objectID) = runLockKey
+        return (
+            """
+            l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ? AND l.objsubid = 2
+              AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+            """,
+            [.integer(Int64(UInt32(bitPattern: classID))), .integer(Int64(UInt32(bitPattern: objectID)))]
+        )
+    }
+
+    /// Nothing to set on the connection: the wait is per transaction.
+    public func setLockWait(_ timeout: Duration?) {}
+
+    public func configureMigrationTransaction(lockTimeout: Duration?) throws {
+        try executeScript("""
+            SET LOCAL statement_timeout = 0;
+            SET LOCAL idle_in_transaction_session_timeout = 0;
+            SET LOCAL lock_timeout = \(lockTimeout.map(DurationText.milliseconds) ?? 0);
+            SET LOCAL DateStyle = 'ISO, YMD';
+            SET LOCAL TimeZone = 'UTC'
+            """)
+    }
+
+    public func tryRunLock() throws -> RunLockHolder? {
+        let (classID, objectID) = Self.runLockKey
+        let acquired = try scalar("SELECT pg_try_advisory_xact_lock(?, ?)", [.integer(Int64(classID)), .integer(Int64(objectID))])
+        guard acquired?.isTrue != true else { return nil }
+        let (condition, bindings) = Self.runLockCondition
+        return RunLockHolder(pid: try scalar("SELECT l.pid FROM pg_catalog.pg_locks l WHERE \(condition)", bindings)?.integer)
+    }
+
+    public func lockAgainstWriters(_ table: String, _ exclusion: WriterExclusion) throws -> [LockHolder]? {
+        // A savepoint keeps the transaction usable to ask who holds the lock.
+        try execute("SAVEPOINT retuple_lock_wait")
+        do {
+            try execute("LOCK TABLE \(quoteIdentifier(table)) IN \(exclusion.rawValue) MODE")
+        } catch let error as DatabaseError where error.kind == .lockTimeout {
+            try execute("ROLLBACK TO SAVEPOINT retuple_lock_wait")
+            return try holders(of: table)
+        }
+        try execute("RELEASE SAVEPOINT retuple_lock_wait")
+        return nil
+    }
+
+    /// The other sessions holding a lock on `table` that keeps writers'
+    /// exclusion waiting: every lock but a reader's ACCESS SHARE.
+    private func holders(of table: String) throws -> [LockHolder] {
+        try allRows("""
+            SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), coalesce(a.state, ''), l.mode
+            FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+            WHERE l.granted AND l.pid <> pg_backend_pid() AND l.mode <> 'AccessShareLock'
+              AND l.relation = to_regclass(?)
+              AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
+            ORDER BY a.pid
+            """, [.text(quoteIdentifier(table))]).map(LockHolder.init(row:))
+    }
+}
+
+extension LockHolder {
+    /// From a row of `pid, user, application, state, mode`.
+    init(row: [DatabaseValue]) {
+        self.init(
+            pid: row[0].integer ?? 0, user: row[1].displayText, application: row[2].displayText,
+            state: row[3].displayText, mode: row[4].displayText
+        )
+    }
+}

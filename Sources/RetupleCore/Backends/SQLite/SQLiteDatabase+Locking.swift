@@ -1,0 +1,23 @@
+/// SQLite's locks for a migration: the write transaction itself
+/// (`BEGIN IMMEDIATE`) is the write lock and so the run lock; the busy
+/// timeout is the wait.
+extension SQLiteDatabase: TableLocking {
+    public func setLockWait(_ timeout: Duration?) {
+        connection.setBusyTimeout(milliseconds: Int32(clamping: timeout.map(DurationText.milliseconds) ?? Int64(Int32.max)))
+    }
+
+    /// Nothing to set: the busy timeout is the connection's.
+    public func configureMigrationTransaction(lockTimeout: Duration?) throws {}
+
+    /// Held already: `BEGIN IMMEDIATE` took the write lock.
+    public func tryRunLock() throws -> RunLockHolder? { nil }
+
+    /// A write transaction holds writers off already. A read-only one does
+    /// from its first read, made here so that a busy wait happens now:
+    /// "a writer holding PENDING is just waiting on all current SHARED
+    /// locks to clear" (lockingv3.html).
+    public func lockAgainstWriters(_ table: String, _ exclusion: WriterExclusion) throws -> [LockHolder]? {
+        if exclusion == .share { _ = try scalar("SELECT count(*) FROM sqlite_master") }
+        return nil
+    }
+}

@@ -1,0 +1,64 @@
+/// How a backend holds other sessions off while a namespace migrates.
+///
+/// All of it is scoped to the transaction, so it works through a pooler
+/// in transaction mode, and ends with the transaction however it ends.
+public protocol TableLocking {
+    /// How long a statement may wait for another connection's lock from now
+    /// on (nil: without limit). SQLite sets its busy timeout; PostgreSQL
+    /// takes the wait per transaction in `configureMigrationTransaction`.
+    /// Call before opening the transaction.
+    func setLockWait(_ timeout: Duration?)
+
+    /// Sets a migration's transaction up; call first thing in it.
+    /// PostgreSQL: `lock_timeout` from `lockTimeout`, no statement or idle
+    /// timeout, times read in ISO form and UTC. SQLite: nothing to do.
+    func configureMigrationTransaction(lockTimeout: Duration?) throws
+
+    /// Takes the run lock, which refuses a second retuple on the database,
+    /// for the rest of the transaction; call after
+    /// `configureMigrationTransaction`.
+    ///
+    /// - Returns: nil when it is held now; else the server process of the
+    ///   run that holds it, when it can be named.
+    func tryRunLock() throws -> RunLockHolder?
+
+    /// Makes writers of `table` wait until the transaction ends, readers
+    /// going on. On SQLite a write transaction already does; a read-only
+    /// one does from its first read, which `.share` makes here.
+    ///
+    /// - Returns: nil when granted; the sessions holding the table when the
+    ///   wait ran out (the transaction stays usable).
+    func lockAgainstWriters(_ table: String, _ exclusion: WriterExclusion) throws -> [LockHolder]?
+}
+
+/// How a table lock holds writers off.
+public enum WriterExclusion: String, Sendable {
+    /// In a transaction that writes: only reads go on.
+    case exclusive = "EXCLUSIVE"
+    /// In a read-only transaction: protects the table against concurrent
+    /// changes, and may be taken there.
+    case share = "SHARE"
+}
+
+/// The retuple run holding the run lock; `pid` nil when it let go before
+/// it could be named.
+public struct RunLockHolder: Sendable, Equatable {
+    public let pid: Int64?
+}
+
+/// Another session holding a lock, for a message that names it.
+public struct LockHolder: Sendable, Equatable {
+    public let pid: Int64
+    public let user: String
+    public let application: String
+    public let state: String
+    public let mode: String
+
+    public init(pid: Int64, user: String, application: String, state: String, mode: String) {
+        self.pid = pid
+        self.user = user
+        self.application = application
+        self.state = state
+        self.mode = mode
+    }
+}
