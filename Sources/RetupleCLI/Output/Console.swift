@@ -1,11 +1,13 @@
 import Foundation
+import RetupleCore
 
 /// The operator's terminal: results on stdout, prompts and errors on
-/// stderr or stdout as the format requires.
+/// stderr or stdout as the format requires. It is the confirmation a
+/// `LegacyMigrationRun` asks through.
 ///
 /// In `json` format stdout carries exactly one JSON document, so prompts
 /// go to stderr and informational lines are not printed.
-struct Console {
+struct Console: MigrationConfirmation {
     let format: OutputFormat
     let quiet: Bool
 

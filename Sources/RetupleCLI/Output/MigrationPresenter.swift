@@ -1,24 +1,22 @@
 import ArgumentParser
 import RetupleCore
 
-/// The figures of a `namespace migrate legacy` run and how they are shown:
-/// a `key=value` line per namespace as it finishes, then a final line; or
-/// one JSON document at the end (PRODUCT §2.3).
-struct MigrationRun {
-    let dryRun: Bool
-    /// Whether broken rows make the run exit 3: they do for a migration;
-    /// `--down-only` only reports how rows are accounted for.
-    let brokenRowsExitThree: Bool
-    private(set) var results: [NamespaceMigrationResult] = []
-    private(set) var failures: [NamespaceFailure] = []
+/// How a `namespace migrate legacy` run is shown: a `key=value` line per
+/// namespace as it finishes, then a final line; or one JSON document at the
+/// end (the shapes are docs/contract.md's). It also ends the command with
+/// the run's exit status.
+struct MigrationPresenter: LegacyMigrationObserver {
+    let console: Console
 
-    init(dryRun: Bool, brokenRowsExitThree: Bool) {
-        self.dryRun = dryRun
-        self.brokenRowsExitThree = brokenRowsExitThree
+    /// Shown even with `-q` when a question follows, so nobody approves
+    /// blind; on stderr in `json` format.
+    func planned(_ lines: [String], beforeQuestion: Bool) {
+        for line in lines {
+            if beforeQuestion { console.notice(line) } else { console.info(line) }
+        }
     }
 
-    mutating func add(_ result: NamespaceMigrationResult, _ console: Console) {
-        results.append(result)
+    func namespaceFinished(_ result: NamespaceMigrationResult) {
         guard console.format == .text else { return }
         console.result(keyValueLine(nil, [
             "namespace": result.table.namespace.name, "id": String(result.table.namespace.id),
@@ -28,49 +26,56 @@ struct MigrationRun {
         ]))
     }
 
-    mutating func fail(_ failure: NamespaceFailure, _ console: Console) {
-        failures.append(failure)
+    func namespaceFailed(_ failure: NamespaceFailure) {
         guard console.format == .text else { return }
         console.result(keyValueLine(nil, [
             "namespace": failure.table.namespace.name, "id": String(failure.table.namespace.id), "failed": failure.description,
         ]))
     }
 
-    private func total(_ figure: KeyPath<NamespaceMigrationResult, Int>) -> Int {
-        results.reduce(0) { $0 + $1[keyPath: figure] }
+    /// Says what a run started after the drop would have said ("nothing to
+    /// do"), since it is not a failure.
+    func namespaceGone(_ gone: LegacyTableGone) {
+        console.info(
+            "nothing to do for namespace \(gone.table.namespace.name): its legacy table \(gone.table.name) was dropped while this run waited for the lock (by another retuple run, most likely)"
+        )
+    }
+
+    func informed(_ line: String) {
+        console.info(line)
     }
 
     /// Prints the final line (or the JSON document) and ends the command
-    /// with the run's exit status: 0 clean, 3 broken rows found (when
-    /// `brokenRowsExitThree`), 1 when a namespace failed.
-    func finish(report: BrokenTupleReport, _ console: Console) throws {
-        let reportPath = report.isCreated ? report.path : nil
-        let broken = total(\.broken)
+    /// with the run's exit status: 0 clean, 3 when broken rows were found
+    /// (by a migration: `--down-only` only reports how rows are accounted
+    /// for), 1 when a namespace failed.
+    func finished(_ summary: LegacyMigrationSummary) throws {
+        let broken = summary.total(\.broken)
         if console.format == .json {
             try console.json(MigrationDocument(
-                namespaces: results.map(MigrationDocument.Namespace.init),
+                namespaces: summary.results.map(MigrationDocument.Namespace.init),
                 totals: .init(
-                    namespaces: results.count, migrated: total(\.migrated), alreadyPresent: total(\.alreadyPresent),
-                    broken: broken, failed: failures.count
+                    namespaces: summary.results.count, migrated: summary.total(\.migrated),
+                    alreadyPresent: summary.total(\.alreadyPresent), broken: broken, failed: summary.failures.count
                 ),
-                report: reportPath,
-                dryRun: dryRun,
-                failures: failures.map { .init(name: $0.table.namespace.name, id: $0.table.namespace.id, message: $0.description) }
+                report: summary.reportPath,
+                dryRun: summary.dryRun,
+                failures: summary.failures.map { .init(name: $0.table.namespace.name, id: $0.table.namespace.id, message: $0.description) }
             ))
         } else {
-            if let reportPath { console.result(keyValueLine(nil, ["report": reportPath])) }
-            if dryRun { console.info("dry run: every namespace was rolled back; nothing changed") }
+            if let reportPath = summary.reportPath { console.result(keyValueLine(nil, ["report": reportPath])) }
+            if summary.dryRun { console.info("dry run: every namespace was rolled back; nothing changed") }
             console.result(keyValueLine("migration finished", [
-                "namespaces": String(results.count), "migrated": String(total(\.migrated)),
-                "already_present": String(total(\.alreadyPresent)), "broken": String(broken),
-                "failed": String(failures.count),
+                "namespaces": String(summary.results.count), "migrated": String(summary.total(\.migrated)),
+                "already_present": String(summary.total(\.alreadyPresent)), "broken": String(broken),
+                "failed": String(summary.failures.count),
             ]))
         }
-        if let first = failures.first {
-            let others = failures.count > 1 ? " (and \(failures.count - 1) more namespaces failed)" : ""
+        if let first = summary.failures.first {
+            let others = summary.failures.count > 1 ? " (and \(summary.failures.count - 1) more namespaces failed)" : ""
             throw RetupleError(first.description + others)
         }
-        if broken > 0, brokenRowsExitThree { throw ExitCode(3) }
+        if broken > 0, !summary.downOnly { throw ExitCode(3) }
     }
 }
 
