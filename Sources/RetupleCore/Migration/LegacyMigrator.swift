@@ -46,7 +46,11 @@ public final class LegacyMigrator {
     public static let defaultSQLitePageCacheMiB = 64
 
     /// Opens a run on `database`, reading the legacy tables from `source`
-    /// when it is another database, else from `database`.
+    /// when it is another connection, else from `database`.
+    ///
+    /// A `source` of its own must reach another database than `database`:
+    /// the caller opened both and made sure with `ensureDistinct` (the CLI
+    /// does where it opens them); this does not check again.
     ///
     /// - Parameters:
     ///   - lockTimeout: how long to wait for a legacy table or the database
@@ -54,8 +58,8 @@ public final class LegacyMigrator {
     ///   - sqlitePageCacheMiB: the page cache the connection may fill
     ///     (SQLite only; it stays set for the connection's life).
     /// - Throws: `RetupleError` ("run `retuple migrate up` first") when the
-    ///   unified schema is not fully applied to `database`, or when
-    ///   `source` is the same database; nothing is changed then.
+    ///   unified schema is not fully applied to `database`; nothing is
+    ///   changed then.
     public init(
         database: any Database, source: (any Database)? = nil, configuration: Configuration, logger: Logger,
         lockTimeout: Duration?, sqlitePageCacheMiB: Int = defaultSQLitePageCacheMiB
@@ -66,7 +70,6 @@ public final class LegacyMigrator {
         self.logger = logger
         lock = MigrationLock(database: database, timeout: lockTimeout)
         sourceLock = MigrationLock(database: self.source, timeout: lockTimeout)
-        if let source, source !== database { try ensureDistinct(source: source, target: database) }
         let fix = self.source === database ? "retuple migrate up" : "retuple migrate up --target-dsn …"
         (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied(fix: fix)
         if database.backend == .sqlite {
