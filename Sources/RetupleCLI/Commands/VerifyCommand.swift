@@ -25,7 +25,7 @@ struct VerifyCommand: ParsableCommand {
                 database: database, source: source, configuration: context.configuration ?? Configuration(),
                 logger: context.logger, lockTimeout: .seconds(30)
             )
-            return try migrator.legacyTables(named: name).map(migrator.account)
+            return try migrator.legacyTables(named: name).map(migrator.accounting(of:))
         }
         let missing = accountings.reduce(0) { $0 + $1.missing }
         if context.options.format == .json {

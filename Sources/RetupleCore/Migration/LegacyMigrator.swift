@@ -120,14 +120,14 @@ public final class LegacyMigrator {
                     try dropLegacyTables(of: table)
                     result.dropped = true
                 }
-                if dryRun { throw DryRunRollback(result: result) }
+                if dryRun { throw RollingBack(value: result) }
                 logger.trace(.committing, of: table)
                 return result
             }
             logger.trace(.committed, of: table)
             return result
-        } catch let rollback as DryRunRollback {
-            var result = rollback.result
+        } catch let rollback as RollingBack<NamespaceMigrationResult> {
+            var result = rollback.value
             result.dropped = false
             return result
         } catch {
@@ -175,7 +175,7 @@ public final class LegacyMigrator {
 
     /// Counts, in a transaction of its own, how the legacy table's rows
     /// are accounted for; changes nothing.
-    public func account(_ table: LegacyTable) throws -> LegacyAccounting {
+    public func accounting(of table: LegacyTable) throws -> LegacyAccounting {
         guard isCrossDatabase else {
             return try lock.transaction { try LegacyAccounting(of: table, migrator: self) }
         }
@@ -350,9 +350,4 @@ public protocol MigrationProgress: AnyObject {
     func started(_ table: LegacyTable, rows: Int)
     func advanced(to rowsRead: Int)
     func finished()
-}
-
-/// Carries a dry run's figures out of the transaction it rolls back.
-private struct DryRunRollback: Error {
-    let result: NamespaceMigrationResult
 }
