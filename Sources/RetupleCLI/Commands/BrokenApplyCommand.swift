@@ -128,12 +128,6 @@ struct BrokenApplyDocument: Encodable {
             alreadyResolved = result.count(.alreadyResolved)
             resolved = result.resolved
         }
-
-        enum CodingKeys: String, CodingKey {
-            case lines, inserted, resolved, rejected
-            case alreadyPresent = "already_present"
-            case alreadyResolved = "already_resolved"
-        }
     }
 
     let file: String
@@ -165,10 +159,5 @@ struct BrokenApplyDocument: Encodable {
         declined = true
         lines = []
         totals = Totals()
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case file, declined, lines, totals
-        case dryRun = "dry_run"
     }
 }

@@ -64,9 +64,4 @@ struct MigrateDownCommand: ParsableCommand {
 struct DownReport: Encodable {
     let rolledBack: [MigrationEntry]
     let declined: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case rolledBack = "rolled_back"
-        case declined
-    }
 }

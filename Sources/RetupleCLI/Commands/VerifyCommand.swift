@@ -70,14 +70,12 @@ struct VerifyDocument: Encodable {
 
     let namespaces: [Namespace]
     let missing: Int
-    var ok: Bool { missing == 0 }
+    /// No row is missing: what the exit status says.
+    let ok: Bool
 
-    enum CodingKeys: String, CodingKey { case namespaces, missing, ok }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(namespaces, forKey: .namespaces)
-        try container.encode(missing, forKey: .missing)
-        try container.encode(ok, forKey: .ok)
+    init(namespaces: [Namespace], missing: Int) {
+        self.namespaces = namespaces
+        self.missing = missing
+        ok = missing == 0
     }
 }

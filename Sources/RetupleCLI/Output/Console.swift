@@ -32,10 +32,13 @@ struct Console: MigrationConfirmation {
         print(line)
     }
 
-    /// Prints one JSON document on stdout.
+    /// Prints one JSON document on stdout, its keys sorted and snake-cased
+    /// (`alreadyPresent` is `already_present`), so documents need no
+    /// `CodingKeys` to spell them.
     func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         let data = try encoder.encode(value)
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))

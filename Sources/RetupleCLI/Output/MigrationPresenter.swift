@@ -99,11 +99,6 @@ struct MigrationDocument: Encodable {
             broken = result.broken
             dropped = result.dropped
         }
-
-        enum CodingKeys: String, CodingKey {
-            case name, id, legacy, migrated, broken, dropped
-            case alreadyPresent = "already_present"
-        }
     }
 
     struct Totals: Encodable {
@@ -112,11 +107,6 @@ struct MigrationDocument: Encodable {
         let alreadyPresent: Int
         let broken: Int
         let failed: Int
-
-        enum CodingKeys: String, CodingKey {
-            case namespaces, migrated, broken, failed
-            case alreadyPresent = "already_present"
-        }
     }
 
     /// A namespace that was rolled back or left alone, and why.
@@ -132,9 +122,8 @@ struct MigrationDocument: Encodable {
     let dryRun: Bool
     let failures: [Failure]
 
-    enum CodingKeys: String, CodingKey {
-        case namespaces, totals, report, failures
-        case dryRun = "dry_run"
+    enum CodingKeys: CodingKey {
+        case namespaces, totals, report, dryRun, failures
     }
 
     func encode(to encoder: any Encoder) throws {
