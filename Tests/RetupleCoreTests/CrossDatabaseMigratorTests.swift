@@ -97,10 +97,10 @@ struct CrossDatabaseMigratorTests {
                 case .postgres: #expect((outcome as? DatabaseError)?.kind == .lockTimeout, "got \(String(describing: outcome))")
                 }
             }
-            #expect(try migrator.account(table).missing == 0)
+            #expect(try migrator.accounting(of: table).missing == 0)
             let late = attempts.write()
             #expect(late == nil, "the writer still waits after the migration: \(String(describing: late))")
-            let after = try migrator.account(table)
+            let after = try migrator.accounting(of: table)
             #expect(after.legacy == result.legacy + 1 && after.missing == 1)
             do {
                 _ = try migrator.drop(table, force: false)
@@ -119,7 +119,7 @@ struct CrossDatabaseMigratorTests {
             let second = try openDatabase(try DataSourceName(parsing: dsn), intent: .readOnly)
             defer { second.close() }
             do {
-                _ = try LegacyMigrator(database: database, source: second, configuration: Configuration(), logger: testLogger, lockTimeout: nil)
+                try ensureDistinct(source: second, target: database)
                 Issue.record("a second connection to the target was taken as another database")
             } catch let error as RetupleError {
                 #expect(error.description.contains("are the same database"))

@@ -118,11 +118,11 @@ struct LegacyMigratorTests {
     func accountingAndGuard(backend: DatabaseBackend) throws {
         try withMigrator(backend, tuples: 3_000) { migrator, _, directory in
             let table = try #require(try migrator.legacyTables(named: "ns1").first)
-            let before = try migrator.account(table)
+            let before = try migrator.accounting(of: table)
             #expect(before.migrated == 0 && before.broken == 0 && before.missing == before.legacy)
 
             let result = try migrator.migrate(table, report: BrokenTupleReport(path: directory.path("r.jsonl")), dropWhenClean: false, dryRun: false, maxBroken: nil)
-            let after = try migrator.account(table)
+            let after = try migrator.accounting(of: table)
             #expect(after.migrated == result.migrated && after.broken == result.broken && after.missing == 0)
 
             let timestamp = migrator.database.timestampText(Timestamp(seconds: 1_700_000_000))
@@ -130,7 +130,7 @@ struct LegacyMigratorTests {
                 "INSERT INTO \(table.name) (shard_id, object, relation, subject, commit_time) VALUES ('default', 'late', 'viewer', 'user-late', ?)",
                 [.text(timestamp)]
             )
-            #expect(try migrator.account(table).missing == 1)
+            #expect(try migrator.accounting(of: table).missing == 1)
             do {
                 _ = try migrator.drop(table, force: false)
                 Issue.record("the guard let a table with an unaccounted row be dropped")

@@ -25,8 +25,7 @@ struct BrokenApplyCommand: ParsableCommand {
     @Flag(help: "Check every line and show what would be written, then roll back.")
     var dryRun = false
 
-    @Flag(name: [.short, .customLong("yes")], help: "Apply without asking.")
-    var yes = false
+    @OptionGroup var answer: YesOption
 
     func run() throws {
         let context = try CommandContext(options: options)
@@ -37,7 +36,7 @@ struct BrokenApplyCommand: ParsableCommand {
         }
         try context.withDatabase { database in
             let recreator = try BrokenTupleRecreator(database: database, configuration: configuration, logger: context.logger)
-            if !yes, !dryRun {
+            if !answer.yes, !dryRun {
                 // Check first, and ask only when there is something to approve.
                 let plan = try recreator.apply(lines, dryRun: true)
                 guard plan.changesSomething else { return try show(plan, context) }
@@ -129,12 +128,6 @@ struct BrokenApplyDocument: Encodable {
             alreadyResolved = result.count(.alreadyResolved)
             resolved = result.resolved
         }
-
-        enum CodingKeys: String, CodingKey {
-            case lines, inserted, resolved, rejected
-            case alreadyPresent = "already_present"
-            case alreadyResolved = "already_resolved"
-        }
     }
 
     let file: String
@@ -166,10 +159,5 @@ struct BrokenApplyDocument: Encodable {
         declined = true
         lines = []
         totals = Totals()
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case file, declined, lines, totals
-        case dryRun = "dry_run"
     }
 }

@@ -8,7 +8,7 @@ struct BrokenExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write the broken rows recorded by the migration as JSON Lines in the report's format.",
         discussion: """
-            Unresolved records unless --all. Each line is a report line (PRODUCT §2.3); fill in or \
+            Unresolved records unless --all. Each line is a report line, as the migration writes it; fill in or \
             fix its recreate object and give the file to `retuple broken apply`. With --output the \
             file is created mode 0600 (replacing one at the path, and empty when nothing is \
             recorded) and a summary is printed; otherwise the lines go to stdout and nothing else \

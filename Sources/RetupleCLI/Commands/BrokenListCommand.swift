@@ -79,10 +79,8 @@ struct BrokenListDocument: Encodable {
 struct BrokenRecordDocument: Encodable {
     let record: BrokenTupleRecord
 
-    enum CodingKeys: String, CodingKey {
-        case rowKey = "row_key"
-        case recordedAt = "recorded_at"
-        case resolvedAt = "resolved_at"
+    enum CodingKeys: CodingKey {
+        case rowKey, recordedAt, resolvedAt
     }
 
     func encode(to encoder: any Encoder) throws {

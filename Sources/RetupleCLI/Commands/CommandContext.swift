@@ -57,27 +57,39 @@ struct CommandContext {
         guard let targetDSN = try target.dataSourceName() else {
             return try withDatabase(intent: intent) { try body($0, $0) }
         }
-        let source = try openDatabase(try dataSourceName(), intent: sourceIntent)
-        defer { source.close() }
-        let target = try openDatabase(targetDSN, intent: intent)
-        defer { target.close() }
-        return try reportingErrors(at: "source \(source.location), target \(target.location)") {
-            try ensureDistinct(source: source, target: target)
-            return try body(source, target)
-        }
+        return try withDistinctDatabases(source: try dataSourceName(), sourceIntent, target: targetDSN, intent, body)
     }
 
     /// Refuses a `--target-dsn` naming the database the source DSN names,
     /// when a source is given at all; opens both read-only to tell. A
     /// SQLite target file that does not exist yet is another database.
+    /// For `migrate up`, which only writes to the target.
     func ensureTargetIsNotSource(_ targetDSN: DataSourceName) throws {
         let source = try resolveDataSourceNameIfGiven(
             flag: options.dsn, environment: ProcessInfo.processInfo.environment, configuration: configuration
         )
         guard let source else { return }
         if case .sqliteFile(let path) = targetDSN.target, !FileManager.default.fileExists(atPath: path) { return }
-        try withDatabase(source, intent: .readOnly) { source in
-            try withDatabase(targetDSN, intent: .readOnly) { try ensureDistinct(source: source, target: $0) }
+        try withDistinctDatabases(source: source, .readOnly, target: targetDSN, .readOnly) { _, _ in }
+    }
+
+    /// Opens a source and a target of their own and runs `body` with both,
+    /// closing them afterwards: the one place that decides that they are
+    /// not one database (`ensureDistinct`), for every command that takes
+    /// `--target-dsn`. `LegacyMigrator` relies on it and does not check.
+    ///
+    /// - Throws: `RetupleError` when both name one database, before `body`.
+    private func withDistinctDatabases<T>(
+        source sourceDSN: DataSourceName, _ sourceIntent: OpenIntent, target targetDSN: DataSourceName, _ intent: OpenIntent,
+        _ body: (_ source: any Database, _ target: any Database) throws -> T
+    ) throws -> T {
+        let source = try openDatabase(sourceDSN, intent: sourceIntent)
+        defer { source.close() }
+        let target = try openDatabase(targetDSN, intent: intent)
+        defer { target.close() }
+        return try reportingErrors(at: "source \(source.location), target \(target.location)") {
+            try ensureDistinct(source: source, target: target)
+            return try body(source, target)
         }
     }
 

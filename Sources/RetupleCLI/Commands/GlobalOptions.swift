@@ -7,7 +7,7 @@ public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable 
     case json
 }
 
-/// The options every command takes (PRODUCT §2).
+/// The options every command takes (docs/contract.md).
 struct GlobalOptions: ParsableArguments {
     @Option(help: "The database: sqlite://PATH, memory, postgres://… or a libpq key=value string. Default: $DSN, then dsn: in the config file.")
     var dsn: String?

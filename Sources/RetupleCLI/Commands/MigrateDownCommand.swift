@@ -18,8 +18,7 @@ struct MigrateDownCommand: ParsableCommand {
     @Option(help: "How many applied migrations to roll back, newest first (default: all).")
     var steps: Int?
 
-    @Flag(name: [.short, .customLong("yes")], help: "Roll back without asking.")
-    var yes = false
+    @OptionGroup var answer: YesOption
 
     @Flag(help: "Roll back even while keto_relation_tuples holds rows (they are lost).")
     var force = false
@@ -46,7 +45,7 @@ struct MigrateDownCommand: ParsableCommand {
             for migration in plan {
                 context.console.info("  \(migration.version)  \(migration.name)")
             }
-            guard yes || context.console.confirm("roll back \(plan.count) migrations?") else {
+            guard answer.yes || context.console.confirm("roll back \(plan.count) migrations?") else {
                 context.console.info("nothing rolled back")
                 if context.options.format == .json { try context.console.json(DownReport(rolledBack: [], declined: true)) }
                 return
@@ -65,9 +64,4 @@ struct MigrateDownCommand: ParsableCommand {
 struct DownReport: Encodable {
     let rolledBack: [MigrationEntry]
     let declined: Bool
-
-    enum CodingKeys: String, CodingKey {
-        case rolledBack = "rolled_back"
-        case declined
-    }
 }

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import RetupleCore
 
-/// `retuple namespace migrate legacy`: the migration (PRODUCT §2.2).
+/// `retuple namespace migrate legacy`: the migration. The flags become a
+/// `LegacyMigrationRun`, which holds the run's policy (what is asked, when
+/// tables are dropped); `MigrationPresenter` shows what it reports.
 struct MigrateLegacyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "legacy",
@@ -27,8 +29,7 @@ struct MigrateLegacyCommand: ParsableCommand {
     @Argument(help: "Only the namespace of this name (as in the configuration).")
     var name: String?
 
-    @Flag(name: [.short, .customLong("yes")], help: "Migrate and drop without asking.")
-    var yes = false
+    @OptionGroup var answer: YesOption
 
     @Flag(help: "Migrate nothing; drop legacy tables whose rows are all accounted for.")
     var downOnly = false
@@ -75,122 +76,23 @@ struct MigrateLegacyCommand: ParsableCommand {
     func run() throws {
         let started = ContinuousClock.now
         let context = try CommandContext(options: options)
-        let reportFile = BrokenTupleReport(path: report ?? BrokenTupleReport.defaultFileName())
-        if !downOnly { try reportFile.checkWritable() }
+        let run = try LegacyMigrationRun(
+            .init(name: name, yes: answer.yes, dryRun: dryRun, downOnly: downOnly, force: force, maxBroken: maxBroken, report: report),
+            confirmation: context.console, observer: MigrationPresenter(console: context.console)
+        )
         let timeout = DurationText.parse(lockTimeout).flatMap { $0 == .zero ? nil : $0 }
-        var run = MigrationRun(dryRun: dryRun, brokenRowsExitThree: !downOnly)
         try context.withDatabases(target: target, sourceIntent: downOnly ? .readWrite : .readOnly) { source, database in
             let migrator = try LegacyMigrator(
                 database: database, source: source, configuration: context.configuration ?? Configuration(),
                 logger: context.logger, lockTimeout: timeout, sqlitePageCacheMiB: sqliteCacheMib
             )
             migrator.progress = options.quiet ? nil : ProgressDisplay()
-            let tables = try migrator.legacyTables(named: name)
-            guard !tables.isEmpty else {
-                context.console.info("nothing to do: no legacy table\(name.map { " of namespace \($0)" } ?? "") is left in \(source.location)")
-                return
-            }
-            try migrator.checkPrivileges(for: tables, downOnly ? .dropLegacy : yes && !migrator.isCrossDatabase ? .migrateAndDrop : .migrate)
-            if downOnly {
-                try dropLegacyTables(tables, migrator, &run, context)
-            } else {
-                try migrate(tables, migrator, reportFile, &run, context)
-            }
+            try run.perform(with: migrator)
         }
         context.logger.info("run finished", metadata: [
             "seconds": "\(Int((ContinuousClock.now - started) / .milliseconds(1)) / 1000)",
             "peak_rss_kib": "\(ProcessMemory.peakResidentKiB().map(String.init) ?? "unknown")",
         ])
-        try run.finish(report: reportFile, context.console)
-    }
-
-    private func migrate(
-        _ tables: [LegacyTable], _ migrator: LegacyMigrator, _ reportFile: BrokenTupleReport,
-        _ run: inout MigrationRun, _ context: CommandContext
-    ) throws {
-        try showPlan(tables, migrator, context)
-        guard yes || context.console.confirm("migrate these namespaces?") else {
-            context.console.info("nothing migrated")
-            return
-        }
-        // Across databases the source is never changed: its tables are
-        // dropped by --down-only, once the target has taken over.
-        let drops = !migrator.isCrossDatabase
-        for table in tables {
-            do {
-                var result = try migrator.migrate(table, report: reportFile, dropWhenClean: yes && drops, dryRun: dryRun, maxBroken: maxBroken)
-                if drops, !yes, !dryRun, result.broken == 0,
-                   context.console.confirm(dropQuestion(table)) {
-                    do {
-                        _ = try migrator.drop(table, force: false)
-                        result.dropped = true
-                    } catch let failure as NamespaceFailure {
-                        run.add(result, context.console)
-                        run.fail(failure, context.console)
-                        continue
-                    }
-                }
-                run.add(result, context.console)
-            } catch let failure as NamespaceFailure {
-                run.fail(failure, context.console)
-            } catch let gone as LegacyTableGone {
-                report(gone, context)
-            }
-        }
-        if !drops, !dryRun {
-            context.console.info("\(migrator.source.location) was only read; once the target serves, drop its legacy tables with --down-only --target-dsn")
-        }
-    }
-
-    private func dropLegacyTables(_ tables: [LegacyTable], _ migrator: LegacyMigrator, _ run: inout MigrationRun, _ context: CommandContext) throws {
-        for table in tables {
-            guard yes || context.console.confirm(dropQuestion(table)) else {
-                let legacy = try migrator.rowCountWithinLockTimeout(table) ?? 0
-                run.add(NamespaceMigrationResult(table: table, legacy: legacy), context.console)
-                continue
-            }
-            do {
-                let accounting = try migrator.drop(table, force: force)
-                var result = NamespaceMigrationResult(table: table, legacy: accounting.legacy)
-                result.alreadyPresent = accounting.migrated
-                result.broken = accounting.broken
-                result.dropped = true
-                run.add(result, context.console)
-            } catch let failure as NamespaceFailure {
-                run.fail(failure, context.console)
-            } catch let gone as LegacyTableGone {
-                report(gone, context)
-            }
-        }
-    }
-
-    /// Says that a namespace needs nothing more: what a run started after
-    /// the drop would have said ("nothing to do"), so it is not a failure.
-    private func report(_ gone: LegacyTableGone, _ context: CommandContext) {
-        context.console.info(
-            "nothing to do for namespace \(gone.table.namespace.name): its legacy table \(gone.table.name) was dropped while this run waited for the lock (by another retuple run, most likely)"
-        )
-    }
-
-    /// The question asked before a legacy table is dropped (PRODUCT §2.2 point 3).
-    private func dropQuestion(_ table: LegacyTable) -> String {
-        "drop the legacy table \(table.name) of namespace \(table.namespace.name)? This deletes all data in it"
-    }
-
-    /// Lists what will be migrated. Shown even with `-q` when a question
-    /// follows, so nobody approves blind; on stderr in `json` format.
-    private func showPlan(_ tables: [LegacyTable], _ migrator: LegacyMigrator, _ context: CommandContext) throws {
-        var lines = ["legacy namespaces in \(migrator.source.location):"]
-        for table in tables {
-            let rows = try migrator.rowCountWithinLockTimeout(table).map(String.init) ?? "? (locked by another session)"
-            lines.append("  \(table.namespace.name) (id \(table.namespace.id)): \(rows) rows in \(table.name)")
-        }
-        if migrator.isCrossDatabase {
-            lines.append("into \(migrator.database.location); the source is only read and keeps its tables")
-        }
-        if dryRun { lines.append("dry run: every namespace is rolled back after its figures are taken") }
-        for line in lines {
-            if yes { context.console.info(line) } else { context.console.notice(line) }
-        }
+        try run.finish()
     }
 }

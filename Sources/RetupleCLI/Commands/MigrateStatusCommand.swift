@@ -18,7 +18,7 @@ struct MigrateStatusCommand: ParsableCommand {
         }
         let pending = states.filter { !$0.isApplied }.count
         if context.options.format == .json {
-            try context.console.json(StatusReport(
+            try context.console.json(MigrateStatusDocument(
                 migrations: states.map { .init(version: $0.migration.version, name: $0.migration.name, applied: $0.isApplied) },
                 pending: pending
             ))
@@ -34,7 +34,7 @@ struct MigrateStatusCommand: ParsableCommand {
 }
 
 /// `migrate status -f json`.
-struct StatusReport: Encodable {
+struct MigrateStatusDocument: Encodable {
     struct Entry: Encodable {
         let version: String
         let name: String

@@ -17,8 +17,7 @@ struct MigrateUpCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
     @OptionGroup var target: TargetDatabaseOptions
 
-    @Flag(name: [.short, .customLong("yes")], help: "Apply without asking.")
-    var yes = false
+    @OptionGroup var answer: YesOption
 
     func run() throws {
         let context = try CommandContext(options: options)
@@ -54,7 +53,7 @@ struct MigrateUpCommand: ParsableCommand {
         for migration in pending {
             context.console.info("  \(migration.version)  \(migration.name)")
         }
-        if yes || context.console.confirm("apply \(pending.count) migrations?") {
+        if answer.yes || context.console.confirm("apply \(pending.count) migrations?") {
             return true
         }
         context.console.info("nothing applied")

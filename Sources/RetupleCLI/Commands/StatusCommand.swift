@@ -38,7 +38,7 @@ struct StatusCommand: ParsableCommand {
             (context.configuration?.namespaces ?? []).map { (Int64($0.id), $0.name) }, uniquingKeysWith: { first, _ in first }
         )
         try context.withDatabases(target: target, intent: .readOnly) { source, database in
-            var status = try DatabaseStatus(of: database, legacyTablesIn: source, logger: context.logger)
+            var status = try StatusReport(of: database, legacyTablesIn: source, logger: context.logger)
             if wait {
                 let deadline = timeout.flatMap(DurationText.parse).map { ContinuousClock.now + $0 }
                 var pause = Duration.seconds(1)
@@ -56,14 +56,14 @@ struct StatusCommand: ParsableCommand {
                     }
                     Thread.sleep(forTimeInterval: Double(DurationText.milliseconds(nap)) / 1000)
                     pause = min(pause * 2, .seconds(10))
-                    status = try DatabaseStatus(of: database, legacyTablesIn: source, logger: context.logger)
+                    status = try StatusReport(of: database, legacyTablesIn: source, logger: context.logger)
                 }
             }
             try show(status, names: names, context.console)
         }
     }
 
-    private func show(_ status: DatabaseStatus, names: [Int64: String], _ console: Console) throws {
+    private func show(_ status: StatusReport, names: [Int64: String], _ console: Console) throws {
         func name(_ id: Int64) -> String? { names[id] }
         if console.format == .json {
             try console.json(StatusDocument(

@@ -25,7 +25,7 @@ struct VerifyCommand: ParsableCommand {
                 database: database, source: source, configuration: context.configuration ?? Configuration(),
                 logger: context.logger, lockTimeout: .seconds(30)
             )
-            return try migrator.legacyTables(named: name).map(migrator.account)
+            return try migrator.legacyTables(named: name).map(migrator.accounting(of:))
         }
         let missing = accountings.reduce(0) { $0 + $1.missing }
         if context.options.format == .json {
@@ -70,14 +70,12 @@ struct VerifyDocument: Encodable {
 
     let namespaces: [Namespace]
     let missing: Int
-    var ok: Bool { missing == 0 }
+    /// No row is missing: what the exit status says.
+    let ok: Bool
 
-    enum CodingKeys: String, CodingKey { case namespaces, missing, ok }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(namespaces, forKey: .namespaces)
-        try container.encode(missing, forKey: .missing)
-        try container.encode(ok, forKey: .ok)
+    init(namespaces: [Namespace], missing: Int) {
+        self.namespaces = namespaces
+        self.missing = missing
+        ok = missing == 0
     }
 }

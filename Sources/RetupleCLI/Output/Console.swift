@@ -1,11 +1,13 @@
 import Foundation
+import RetupleCore
 
 /// The operator's terminal: results on stdout, prompts and errors on
-/// stderr or stdout as the format requires.
+/// stderr or stdout as the format requires. It is the confirmation a
+/// `LegacyMigrationRun` asks through.
 ///
 /// In `json` format stdout carries exactly one JSON document, so prompts
 /// go to stderr and informational lines are not printed.
-struct Console {
+struct Console: MigrationConfirmation {
     let format: OutputFormat
     let quiet: Bool
 
@@ -30,10 +32,13 @@ struct Console {
         print(line)
     }
 
-    /// Prints one JSON document on stdout.
+    /// Prints one JSON document on stdout, its keys sorted and snake-cased
+    /// (`alreadyPresent` is `already_present`), so documents need no
+    /// `CodingKeys` to spell them.
     func json<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         let data = try encoder.encode(value)
         FileHandle.standardOutput.write(data)
         FileHandle.standardOutput.write(Data("\n".utf8))

@@ -78,7 +78,7 @@ public final class BrokenTupleRecreator {
                         }
                     }
                 }
-                guard result.rejected.isEmpty else { throw Rollback(result: result) }
+                guard result.rejected.isEmpty else { throw RollingBack(value: result) }
 
                 let writer = UnifiedTupleWriter(database: database, networkID: networkID, skipsPresentRows: true)
                 try writer.write { emit in try plan.inserts.forEach(emit) }
@@ -90,11 +90,11 @@ public final class BrokenTupleRecreator {
                         "figures do not add up (planned \(result.count(.inserted)) tuples and \(plan.resolutions.count) records, wrote \(writer.counts.inserted) and resolved \(result.resolved)); rolled back"
                     )
                 }
-                if dryRun { throw Rollback(result: result) }
+                if dryRun { throw RollingBack(value: result) }
                 return result
             }
-        } catch let rollback as Rollback {
-            return rollback.result
+        } catch let rollback as RollingBack<RecreateResult> {
+            return rollback.value
         }
     }
 
@@ -236,9 +236,4 @@ public struct RecreateResult: Sendable {
     public var changesSomething: Bool {
         rejected.isEmpty && (count(.inserted) > 0 || resolved > 0)
     }
-}
-
-/// Carries the result out of a transaction that is rolled back.
-private struct Rollback: Error {
-    let result: RecreateResult
 }

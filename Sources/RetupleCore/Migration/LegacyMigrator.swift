@@ -45,7 +45,11 @@ public final class LegacyMigrator {
     public static let defaultSQLitePageCacheMiB = 64
 
     /// Opens a run on `database`, reading the legacy tables from `source`
-    /// when it is another database, else from `database`.
+    /// when it is another connection, else from `database`.
+    ///
+    /// A `source` of its own must reach another database than `database`:
+    /// the caller opened both and made sure with `ensureDistinct` (the CLI
+    /// does where it opens them); this does not check again.
     ///
     /// - Parameters:
     ///   - lockTimeout: how long to wait for a legacy table or the database
@@ -53,8 +57,8 @@ public final class LegacyMigrator {
     ///   - sqlitePageCacheMiB: the page cache the connection may fill
     ///     (SQLite only; it stays set for the connection's life).
     /// - Throws: `RetupleError` ("run `retuple migrate up` first") when the
-    ///   unified schema is not fully applied to `database`, or when
-    ///   `source` is the same database; nothing is changed then.
+    ///   unified schema is not fully applied to `database`; nothing is
+    ///   changed then.
     public init(
         database: any Database, source: (any Database)? = nil, configuration: Configuration, logger: Logger,
         lockTimeout: Duration?, sqlitePageCacheMiB: Int = defaultSQLitePageCacheMiB
@@ -65,7 +69,6 @@ public final class LegacyMigrator {
         self.logger = logger
         lock = MigrationLock(database: database, timeout: lockTimeout)
         sourceLock = MigrationLock(database: self.source, timeout: lockTimeout)
-        if let source, source !== database { try ensureDistinct(source: source, target: database) }
         let fix = self.source === database ? "retuple migrate up" : "retuple migrate up --target-dsn …"
         (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied(fix: fix)
         try database.prepareForMigration(pageCacheMiB: sqlitePageCacheMiB)
@@ -113,14 +116,14 @@ public final class LegacyMigrator {
                     try dropLegacyTables(of: table)
                     result.dropped = true
                 }
-                if dryRun { throw DryRunRollback(result: result) }
+                if dryRun { throw RollingBack(value: result) }
                 logger.trace(.committing, of: table)
                 return result
             }
             logger.trace(.committed, of: table)
             return result
-        } catch let rollback as DryRunRollback {
-            var result = rollback.result
+        } catch let rollback as RollingBack<NamespaceMigrationResult> {
+            var result = rollback.value
             result.dropped = false
             return result
         } catch {
@@ -168,7 +171,7 @@ public final class LegacyMigrator {
 
     /// Counts, in a transaction of its own, how the legacy table's rows
     /// are accounted for; changes nothing.
-    public func account(_ table: LegacyTable) throws -> LegacyAccounting {
+    public func accounting(of table: LegacyTable) throws -> LegacyAccounting {
         guard isCrossDatabase else {
             return try lock.transaction { try LegacyAccounting(of: table, migrator: self) }
         }
@@ -342,9 +345,4 @@ public protocol MigrationProgress: AnyObject {
     func started(_ table: LegacyTable, rows: Int)
     func advanced(to rowsRead: Int)
     func finished()
-}
-
-/// Carries a dry run's figures out of the transaction it rolls back.
-private struct DryRunRollback: Error {
-    let result: NamespaceMigrationResult
 }

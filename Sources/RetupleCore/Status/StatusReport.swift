@@ -1,13 +1,14 @@
 import Logging
 
-/// What `retuple status` reports (docs/contract.md): the legacy tables left,
-/// unified and broken rows per namespace, and the unified schema's state.
+/// What `retuple status` reports (docs/contract.md): the legacy tables
+/// left, unified and broken rows per namespace, and the unified schema's
+/// state.
 ///
 /// Reading it changes nothing and needs no configuration: names are shown
 /// where the configuration gives them, and a legacy table of an
 /// unconfigured id is listed rather than refused. Across databases the
 /// legacy tables are the source's, everything else the target's.
-public struct DatabaseStatus: Sendable {
+public struct StatusReport: Sendable {
     public struct LegacyTableStatus: Sendable {
         public let namespaceID: Int64
         public let table: String
