@@ -53,12 +53,4 @@ public struct LockHolder: Sendable, Equatable {
     public let application: String
     public let state: String
     public let mode: String
-
-    public init(pid: Int64, user: String, application: String, state: String, mode: String) {
-        self.pid = pid
-        self.user = user
-        self.application = application
-        self.state = state
-        self.mode = mode
-    }
 }
