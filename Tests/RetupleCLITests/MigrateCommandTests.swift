@@ -124,9 +124,10 @@ struct MigrateCommandTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == content)
     }
 
-    @Test("PostgreSQL: migrate up, status and a second up through the binary", .enabled(if: TestPostgres.isAvailable))
+    @Test("PostgreSQL: migrate up, status and a second up through the binary", .enabled(if: TestBackends.postgresEnabled))
     func postgres() throws {
-        try TestPostgres.withFreshDatabase { dsn in
+        try ScratchDatabase.with(.postgres) { scratch in
+            let dsn = scratch.dsn
             let up = try run(["migrate", "up", "-y"], environment: ["DSN": dsn])
             #expect(up.status == 0)
             #expect(up.stdout.contains("applied 8 migrations"))
@@ -136,9 +137,9 @@ struct MigrateCommandTests {
         }
     }
 
-    @Test("PostgreSQL: a wrong password is reported without the password", .enabled(if: TestPostgres.isAvailable))
+    @Test("PostgreSQL: a wrong password is reported without the password", .enabled(if: TestBackends.postgresEnabled))
     func postgresWrongPassword() throws {
-        var components = try #require(URLComponents(string: TestPostgres.adminDSN ?? ""))
+        var components = try #require(URLComponents(string: try TestPostgres.requiredAdminDSN()))
         components.password = "not-the-Pa55word"
         let outcome = try run(["migrate", "status", "--dsn", try #require(components.string)])
         #expect(outcome.status == 1)

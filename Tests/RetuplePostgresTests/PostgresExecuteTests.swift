@@ -2,7 +2,7 @@ import RetuplePostgres
 import RetupleTestSupport
 import Testing
 
-@Suite("PostgreSQL execute", .enabled(if: TestPostgres.isAvailable))
+@Suite("PostgreSQL execute", .enabled(if: TestBackends.postgresEnabled))
 struct PostgresExecuteTests {
     static let texts = [
         "",
