@@ -9,7 +9,7 @@ import RetupleCore
 /// (`TestPostgres`). Either may start as a copy of another database of
 /// the same backend. `with` removes the database and the directory when
 /// its body returns or throws.
-public final class ScratchDatabase {
+public struct ScratchDatabase {
     public let backend: DatabaseBackend
     /// The DSN `retuple` takes: `sqlite://PATH`, or the superuser URL of
     /// the new PostgreSQL database.
@@ -17,12 +17,6 @@ public final class ScratchDatabase {
     /// A directory of the test's own (on SQLite the file lives there,
     /// unless `with` was given another directory).
     public let directory: TemporaryDirectory
-
-    private init(backend: DatabaseBackend, dsn: String, directory: TemporaryDirectory) {
-        self.backend = backend
-        self.dsn = dsn
-        self.directory = directory
-    }
 
     /// SQLite: the file's path; nil on PostgreSQL.
     public var sqlitePath: String? {
