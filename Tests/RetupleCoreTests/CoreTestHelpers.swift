@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Testing
 import RetupleCore
 import RetupleTestSupport
 import RetupleFixtures
@@ -19,3 +20,18 @@ func loadDemoFixture(into database: any Database) throws -> Configuration {
 
 /// A logger that drops everything, so test output shows only results.
 let testLogger = Logger(label: "retuple-test") { _ in SwiftLogNoOpLogHandler() }
+
+/// Checks that the drop guard refuses to drop `table` (without force),
+/// naming 1 unaccounted row of its `rows`.
+func expectDropRefused(
+    _ table: LegacyTable, by migrator: LegacyMigrator, unaccountedRowsOf rows: Int, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    do {
+        _ = try migrator.drop(table, force: false)
+        Issue.record("the guard let a table with an unaccounted row be dropped", sourceLocation: sourceLocation)
+    } catch let failure as NamespaceFailure {
+        #expect(failure.description.contains("1 of its \(rows) rows"), sourceLocation: sourceLocation)
+    } catch {
+        Issue.record(error, sourceLocation: sourceLocation)
+    }
+}

@@ -131,12 +131,7 @@ struct LegacyMigratorTests {
                 [.text(timestamp)]
             )
             #expect(try migrator.account(table).missing == 1)
-            do {
-                _ = try migrator.drop(table, force: false)
-                Issue.record("the guard let a table with an unaccounted row be dropped")
-            } catch let failure as NamespaceFailure {
-                #expect(failure.description.contains("1 of its \(after.legacy + 1) rows"))
-            }
+            expectDropRefused(table, by: migrator, unaccountedRowsOf: after.legacy + 1)
             #expect(try migrator.database.tableExists(table.name))
             let forced = try migrator.drop(table, force: true)
             #expect(forced.missing == 1)
