@@ -81,7 +81,7 @@ let package = Package(
         // Helpers shared by the test targets and the benchmark: the test
         // PostgreSQL server, temporary directories, child processes with
         // their peak memory. Not part of any product.
-        .target(name: "RetupleTestSupport", dependencies: ["RetuplePostgres"]),
+        .target(name: "RetupleTestSupport", dependencies: ["RetupleCore", "RetuplePostgres"]),
         .testTarget(name: "RetupleSQLiteTests", dependencies: ["RetupleSQLite", "RetupleTestSupport"]),
         .testTarget(name: "RetuplePostgresTests", dependencies: ["RetuplePostgres", "RetupleTestSupport"]),
         .testTarget(

@@ -18,4 +18,12 @@ public final class TemporaryDirectory {
     public func path(_ name: String) -> String {
         url.appendingPathComponent(name).path
     }
+
+    /// Creates (or empties) the file `name` inside the directory and
+    /// returns its URL, e.g. for a child process's output.
+    public func emptyFile(_ name: String) throws -> URL {
+        let file = url.appendingPathComponent(name)
+        try Data().write(to: file)
+        return file
+    }
 }

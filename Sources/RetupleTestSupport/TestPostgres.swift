@@ -1,12 +1,12 @@
 import Foundation
 import RetuplePostgres
 
-/// The PostgreSQL server the test script starts, and a fresh database on it
-/// per test.
+/// The PostgreSQL server the test script starts.
 ///
 /// `scripts/test` exports `RETUPLE_TEST_POSTGRES_DSN` (a superuser DSN) and
-/// `RETUPLE_REQUIRE_POSTGRES=1`. Without the DSN the PostgreSQL tests are
-/// disabled, and a required-but-missing server fails the suite.
+/// `RETUPLE_REQUIRE_POSTGRES=1`. Which tests run on it, and what a missing
+/// server means, is `TestBackends`' rule; tests get a database of their
+/// own from `ScratchDatabase`.
 public enum TestPostgres {
     /// The superuser DSN of the test server, if one is running.
     public static var adminDSN: String? {
@@ -20,13 +20,22 @@ public enum TestPostgres {
 
     public static var isAvailable: Bool { adminDSN != nil }
 
-    /// Creates an empty database (or a copy of database `template`, which
-    /// no session may be connected to), runs `body` with its DSN, then
-    /// drops it.
-    public static func withFreshDatabase<T>(template: String? = nil, _ body: (String) throws -> T) throws -> T {
+    /// The superuser DSN of the test server.
+    ///
+    /// - Throws: `TestSupportError` when no server is running, so that a
+    ///   test needing one fails instead of passing vacuously.
+    public static func requiredAdminDSN() throws -> String {
         guard let adminDSN else {
             throw TestSupportError("RETUPLE_TEST_POSTGRES_DSN is not set: run the tests through scripts/test")
         }
+        return adminDSN
+    }
+
+    /// Creates an empty database (or a copy of database `template`, which
+    /// no session may be connected to), runs `body` with its DSN, then
+    /// drops it. Tests use it through `ScratchDatabase`.
+    static func withFreshDatabase<T>(template: String? = nil, _ body: (String) throws -> T) throws -> T {
+        let adminDSN = try requiredAdminDSN()
         let name = "retuple_test_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
         let admin = try PostgresConnection(conninfo: adminDSN)
         try admin.execute("CREATE DATABASE \(name)" + (template.map { " TEMPLATE \"\($0)\"" } ?? ""))

@@ -15,7 +15,7 @@ public struct TestRole: Sendable {
     /// Creates the role (`LOGIN` unless `login` is false), runs `body`, drops it.
     ///
     /// - Parameter databaseDSN: the superuser DSN of the test's database
-    ///   (from `TestPostgres.withFreshDatabase`).
+    ///   (a `ScratchDatabase`'s DSN).
     public static func with<T>(in databaseDSN: String, login: Bool = true, _ body: (TestRole) throws -> T) throws -> T {
         let name = "retuple_role_" + UUID().uuidString.prefix(8).lowercased()
         let password = "pw-" + UUID().uuidString

@@ -14,9 +14,9 @@ struct BenchmarkSmokeTests {
         try expectSameRowsFromEveryMethod(backend: "sqlite", ["--sqlite-sizes", String(Self.tuples), "--postgres-sizes", "none"])
     }
 
-    @Test("PostgreSQL: every method produces the same unified rows", .enabled(if: TestPostgres.isAvailable))
+    @Test("PostgreSQL: every method produces the same unified rows", .enabled(if: TestBackends.postgresEnabled))
     func postgres() throws {
-        let dsn = try #require(TestPostgres.adminDSN)
+        let dsn = try TestPostgres.requiredAdminDSN()
         try expectSameRowsFromEveryMethod(
             backend: "postgres",
             ["--postgres-sizes", String(Self.tuples), "--sqlite-sizes", "none", "--postgres-dsn", dsn]

@@ -10,7 +10,7 @@ import Testing
 struct BrokenCommandTests {
     // MARK: The round trip
 
-    @Test("report → fix → apply → verify → --down-only: every legacy row ends migrated or recreated", arguments: legacyBackends)
+    @Test("report → fix → apply → verify → --down-only: every legacy row ends migrated or recreated", arguments: TestBackends.all)
     func roundTrip(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             #expect(try workspace.migrateLegacy(["-y", "--report", "report.jsonl"]).status == 3)
@@ -107,7 +107,7 @@ struct BrokenCommandTests {
 
     // MARK: list and export
 
-    @Test("list and export: text and json, NAME filters, --all adds resolved records, no table is no record", arguments: legacyBackends)
+    @Test("list and export: text and json, NAME filters, --all adds resolved records, no table is no record", arguments: TestBackends.all)
     func listAndExport(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             // Before any migration there is no retuple_broken_tuples.
@@ -234,7 +234,7 @@ struct BrokenCommandTests {
         ]
     }
 
-    @Test("apply rejects each invalid line with its number and reason, and writes nothing (dry run or not, text or json)", arguments: legacyBackends)
+    @Test("apply rejects each invalid line with its number and reason, and writes nothing (dry run or not, text or json)", arguments: TestBackends.all)
     func rejections(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             #expect(try workspace.migrateLegacy(["-y", "--report", "report.jsonl"]).status == 3)
@@ -274,7 +274,7 @@ struct BrokenCommandTests {
         }
     }
 
-    @Test("apply refuses a missing file, a config without namespaces and a database without the unified schema", arguments: legacyBackends)
+    @Test("apply refuses a missing file, a config without namespaces and a database without the unified schema", arguments: TestBackends.all)
     func refusals(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo, applyingSchema: false) { workspace in
             try workspace.writeLines([["namespace": "files", "object": "a", "relation": "b", "subject_id": "c"]], to: "bare.jsonl")
@@ -299,11 +299,13 @@ struct BrokenCommandTests {
 
     // MARK: Idempotence, dry run, approval
 
-    @Test("re-applying writes nothing new; a resolved record is never recreated again; a tuple present is not written twice", arguments: legacyBackends)
+    @Test("re-applying writes nothing new; a resolved record is never recreated again; a tuple present is not written twice", arguments: TestBackends.all)
     func idempotence(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             let fixed = try Self.migrateAndFix(workspace)
-            #expect(try workspace.retuple(["broken", "apply"], ["fixed.jsonl", "-y"]).status == 0)
+            let apply = try workspace.retuple(["broken", "apply"], ["fixed.jsonl", "-y"])
+            #expect(apply.status == 0, "\(apply.stderr)")
+            #expect(apply.fields(ofLineStartingWith: "apply finished")?["inserted"] == String(fixed.count))
             let applied = try workspace.dump()
 
             let again = try workspace.retuple(["broken", "apply"], ["fixed.jsonl", "-y"])
@@ -337,7 +339,7 @@ struct BrokenCommandTests {
         }
     }
 
-    @Test("--dry-run checks and shows what would be written, changes nothing, asks nothing", arguments: legacyBackends)
+    @Test("--dry-run checks and shows what would be written, changes nothing, asks nothing", arguments: TestBackends.all)
     func dryRun(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             let fixed = try Self.migrateAndFix(workspace)
@@ -361,7 +363,7 @@ struct BrokenCommandTests {
         }
     }
 
-    @Test("without -y: the tuples are shown and asked about; no or end of input changes nothing", arguments: legacyBackends, ["n\n", "", "yes please\n"])
+    @Test("without -y: the tuples are shown and asked about; no or end of input changes nothing", arguments: TestBackends.all, ["n\n", "", "yes please\n"])
     func declined(backend: DatabaseBackend, answer: String) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             let fixed = try Self.migrateAndFix(workspace)
@@ -383,7 +385,7 @@ struct BrokenCommandTests {
         }
     }
 
-    @Test("without -y: yes applies what was shown", arguments: legacyBackends)
+    @Test("without -y: yes applies what was shown", arguments: TestBackends.all)
     func approved(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             let fixed = try Self.migrateAndFix(workspace)

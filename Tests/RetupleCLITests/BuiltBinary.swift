@@ -60,10 +60,8 @@ final class RunningProcess {
         process.environment = inherited.merging(environment) { $1 }
         if let directory { process.currentDirectoryURL = directory }
         scratch = try TemporaryDirectory()
-        outURL = scratch.url.appendingPathComponent("stdout")
-        errURL = scratch.url.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        outURL = try scratch.emptyFile("stdout")
+        errURL = try scratch.emptyFile("stderr")
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
         let input = Pipe()

@@ -16,10 +16,7 @@ struct CrossDatabaseMigrationTests {
         /// A new empty target beside `workspace`: a SQLite file in its
         /// directory, or a fresh database on the test server.
         static func with(_ backend: DatabaseBackend, beside workspace: LegacyWorkspace, _ body: (Target) throws -> Void) throws {
-            switch backend {
-            case .sqlite: try body(Target(dsn: "sqlite://" + workspace.directory.path("target.db")))
-            case .postgres: try TestPostgres.withFreshDatabase { try body(Target(dsn: $0)) }
-            }
+            try ScratchDatabase.with(backend, file: "target.db", in: workspace.directory) { try body(Target(dsn: $0.dsn)) }
         }
 
         func withDatabase<T>(_ body: (any Database) throws -> T) throws -> T {
@@ -54,7 +51,7 @@ struct CrossDatabaseMigrationTests {
 
     @Test(
         "SQLite to PostgreSQL, 50k rows: the source file unchanged, the rows an in-place run writes, re-runs idempotent, the guarded --down-only",
-        .enabled(if: postgresEnabled)
+        .enabled(if: TestBackends.postgresEnabled)
     )
     func sqliteToPostgres() throws {
         try LegacyWorkspace.with(.sqlite, .generated(tuples: 50_000, namespaces: 4, brokenShare: 0.002), applyingSchema: false) { source in
@@ -127,11 +124,12 @@ struct CrossDatabaseMigrationTests {
                 try expectSourceUnchanged("by the re-run, verify and status")
 
                 // A unified row lost in the target: the guard keeps that namespace's table.
-                try target.withDatabase { database in
+                let lost = try target.withDatabase { database in
                     try database.execute(
                         "DELETE FROM keto_relation_tuples WHERE shard_id = (SELECT shard_id FROM keto_relation_tuples WHERE namespace_id = 1 LIMIT 1)"
                     )
                 }
+                #expect(lost == 1)
                 let ns1 = try #require(first.namespaceFigures.first { $0.name == "ns1" })
                 let refused = try retuple(source, target, migrateLegacy, ["--down-only", "-y", "ns1"])
                 #expect(refused.status == 1)
@@ -157,7 +155,7 @@ struct CrossDatabaseMigrationTests {
 
     // MARK: Every pair of backends
 
-    @Test("every pair of backends: the demo's figures in json, the source unchanged, its rows in the target; --down-only then drops from the source", arguments: legacyBackends, legacyBackends)
+    @Test("every pair of backends: the demo's figures in json, the source unchanged, its rows in the target; --down-only then drops from the source", arguments: TestBackends.all, TestBackends.all)
     func pairs(sourceBackend: DatabaseBackend, targetBackend: DatabaseBackend) throws {
         try LegacyWorkspace.with(sourceBackend, .demo, applyingSchema: false) { source in
             let before = try source.dump()
@@ -192,7 +190,7 @@ struct CrossDatabaseMigrationTests {
 
     // MARK: Refusals
 
-    @Test("a target that is the source, spelled another way, is refused by every command, changing nothing", arguments: legacyBackends)
+    @Test("a target that is the source, spelled another way, is refused by every command, changing nothing", arguments: TestBackends.all)
     func sameDatabase(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .clean) { workspace in
             let before = try workspace.dump()
@@ -217,7 +215,7 @@ struct CrossDatabaseMigrationTests {
         }
     }
 
-    @Test("an unreachable target, a target without the unified schema and a bad --target-dsn: one error line, nothing changed", arguments: legacyBackends)
+    @Test("an unreachable target, a target without the unified schema and a bad --target-dsn: one error line, nothing changed", arguments: TestBackends.all)
     func badTargets(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .clean, applyingSchema: false) { source in
             let before = try source.dump()

@@ -20,7 +20,7 @@ struct DoctorCommandTests {
         }
     }
 
-    @Test("an upgraded demo database: exit 0, one line per check in order, the broken tuples warned with their fix; -q; json", arguments: legacyBackends)
+    @Test("an upgraded demo database: exit 0, one line per check in order, the broken tuples warned with their fix; -q; json", arguments: TestBackends.all)
     func upgraded(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             #expect(try workspace.migrateLegacy(["-y"]).status == 3)
@@ -76,7 +76,7 @@ struct DoctorCommandTests {
         #expect(!json.stdout.contains(password))
     }
 
-    @Test("a legacy table whose id is not configured: exit 1 naming table and id", arguments: legacyBackends)
+    @Test("a legacy table whose id is not configured: exit 1 naming table and id", arguments: TestBackends.all)
     func unconfiguredNamespace(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             workspace.configPath = try workspace.writeConfiguration([(0, "files"), (2, "groups")], file: "partial.yml")
@@ -89,7 +89,7 @@ struct DoctorCommandTests {
         }
     }
 
-    @Test("PostgreSQL: a legacy table locked by another session is a warning (exit 0) naming its pid, application and lock", .enabled(if: postgresEnabled))
+    @Test("PostgreSQL: a legacy table locked by another session is a warning (exit 0) naming its pid, application and lock", .enabled(if: TestBackends.postgresEnabled))
     func lockedTable() throws {
         try LegacyWorkspace.with(.postgres, .demo) { workspace in
             let holder = try openDatabase(try DataSourceName(parsing: workspace.dsn(applicationName: "retuple-test-holder")))

@@ -44,7 +44,7 @@ struct FaultInjectionTests {
     static let seed: UInt64 = ProcessInfo.processInfo.environment["RETUPLE_FAULT_SEED"].flatMap { UInt64($0) }
         ?? UInt64.random(in: 1...UInt64.max)
 
-    @Test("SIGKILL at random steps leaves every namespace as it was or migrated; a re-run completes with exact figures", arguments: legacyBackends)
+    @Test("SIGKILL at random steps leaves every namespace as it was or migrated; a re-run completes with exact figures", arguments: TestBackends.all)
     func randomKills(backend: DatabaseBackend) throws {
         try KillTrialTemplate.with(backend, tuples: Self.tuples, namespaces: Self.namespaces, brokenShare: Self.brokenShare) { template in
             let runner = KillTrials(template: template, seed: Self.seed)

@@ -66,7 +66,9 @@ func directorySnapshot(_ directory: URL) throws -> [String: Data] {
     for name in names {
         let path = directory.appendingPathComponent(name).path
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TestSupportError("\(path) is listed but does not exist (a dangling link?)")
+        }
         snapshot[name] = isDirectory.boolValue ? Data("directory".utf8) : try Data(contentsOf: URL(fileURLWithPath: path))
     }
     return snapshot
@@ -75,14 +77,11 @@ func directorySnapshot(_ directory: URL) throws -> [String: Data] {
 /// An empty database of `backend` (no table at all) for `body`, with a
 /// working directory: an empty SQLite file, or a new PostgreSQL database.
 func withEmptyDatabase(_ backend: DatabaseBackend, _ body: (_ dsn: String, _ directory: TemporaryDirectory) throws -> Void) throws {
-    let directory = try TemporaryDirectory()
-    switch backend {
-    case .sqlite:
-        let path = directory.path("empty.db")
-        FileManager.default.createFile(atPath: path, contents: Data())
-        try body("sqlite://" + path, directory)
-    case .postgres:
-        try TestPostgres.withFreshDatabase { try body($0, directory) }
+    try ScratchDatabase.with(backend, file: "empty.db") { scratch in
+        if let path = scratch.sqlitePath {
+            try Data().write(to: URL(fileURLWithPath: path))
+        }
+        try body(scratch.dsn, scratch.directory)
     }
 }
 

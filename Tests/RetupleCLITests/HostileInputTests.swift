@@ -119,9 +119,9 @@ struct HostileInputTests {
 
     /// The test server with a wrong password, or a database it does not
     /// have: refused by the server, and neither password is printed.
-    @Test("PostgreSQL: a wrong password and a missing database are refused by every command, no password printed", .enabled(if: postgresEnabled))
+    @Test("PostgreSQL: a wrong password and a missing database are refused by every command, no password printed", .enabled(if: TestBackends.postgresEnabled))
     func wrongPasswordAndMissingDatabase() throws {
-        let admin = try #require(TestPostgres.adminDSN.flatMap { URLComponents(string: $0) })
+        let admin = try #require(URLComponents(string: try TestPostgres.requiredAdminDSN()))
         let realPassword = try #require(admin.password)
         var wrongPassword = admin
         wrongPassword.password = Self.secret
@@ -153,7 +153,7 @@ struct HostileInputTests {
             }
         }
         // Nothing was created on the server.
-        let cluster = try openDatabase(try DataSourceName(parsing: try #require(TestPostgres.adminDSN)))
+        let cluster = try openDatabase(try DataSourceName(parsing: try TestPostgres.requiredAdminDSN()))
         defer { cluster.close() }
         #expect(try cluster.scalar("SELECT count(*) FROM pg_database WHERE datname = 'no_such_database'")?.integer == 0)
     }
@@ -213,7 +213,7 @@ struct HostileInputTests {
         .init("dsn a list", "dsn: [a]\nnamespaces: [{id: 0, name: a}]\n", "config file PATH: dsn: expected one value, not a list or map"),
     ]
 
-    @Test("bad configuration files: every command exits with the one error line naming the file and the entry; nothing changes", arguments: legacyBackends)
+    @Test("bad configuration files: every command exits with the one error line naming the file and the entry; nothing changes", arguments: TestBackends.all)
     func badConfiguration(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .clean) { workspace in
             let before = try workspace.dump()
@@ -221,7 +221,7 @@ struct HostileInputTests {
             var inputs: [(label: String, path: String, message: String)] = []
             for (index, input) in Self.badConfigurations.enumerated() {
                 let path = workspace.directory.path("bad-\(index).yml")
-                FileManager.default.createFile(atPath: path, contents: Data(input.content))
+                try Data(input.content).write(to: URL(fileURLWithPath: path))
                 inputs.append((input.label, path, input.message.replacingOccurrences(of: "PATH", with: path)))
             }
             let missing = workspace.directory.path("missing.yml")
@@ -230,7 +230,10 @@ struct HostileInputTests {
             inputs.append(("a directory", directory.path, "cannot read config file \(directory.path): it cannot be read"))
             if geteuid() != 0 {
                 let locked = workspace.directory.path("locked.yml")
-                FileManager.default.createFile(atPath: locked, contents: Data("namespaces: []\n".utf8), attributes: [.posixPermissions: 0o000])
+                try #require(
+                    FileManager.default.createFile(atPath: locked, contents: Data("namespaces: []\n".utf8), attributes: [.posixPermissions: 0o000]),
+                    "cannot create \(locked)"
+                )
                 inputs.append(("a file without read permission", locked, "cannot read config file \(locked): it cannot be read"))
             }
             let files = try directorySnapshot(directory)
@@ -254,7 +257,7 @@ struct HostileInputTests {
         (3, "tab\there"), (4, "@admins"), (5, "名前\u{200D}🙂"), (6, "e\u{301}"),
     ]
 
-    @Test("awkward but valid namespace names: migrated, and subject sets naming them resolve byte for byte", arguments: legacyBackends)
+    @Test("awkward but valid namespace names: migrated, and subject sets naming them resolve byte for byte", arguments: TestBackends.all)
     func awkwardNamespaceNames(backend: DatabaseBackend) throws {
         func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
         let names = Self.awkwardNames
@@ -298,7 +301,7 @@ struct HostileInputTests {
         case overflowingID
     }
 
-    @Test("legacy tables of the wrong shape: extra columns and wrong digit counts are ignored; missing columns, wrong types and overflowing ids refused", arguments: legacyBackends, LegacyShape.allCases)
+    @Test("legacy tables of the wrong shape: extra columns and wrong digit counts are ignored; missing columns, wrong types and overflowing ids refused", arguments: TestBackends.all, LegacyShape.allCases)
     func legacyShape(backend: DatabaseBackend, shape: LegacyShape) throws {
         try LegacyWorkspace.with(backend, .clean) { workspace in
             let files = LegacyLayout.tupleTable(namespaceID: 0)
@@ -324,7 +327,6 @@ struct HostileInputTests {
             }
             try workspace.withDatabase { try $0.executeScript(script) }
             let before = try workspace.dump()
-            let place = location(of: workspace.dsn)
             let refusal: String? = switch (shape, backend) {
             case (.extraColumn, _), (.wrongDigitCount, _), (.wrongType, .sqlite): nil
             case (.missingColumn, _):
@@ -374,7 +376,7 @@ struct HostileInputTests {
         CREATE TABLE keto_notes (note varchar(64));
         """
 
-    @Test("an empty database and one that is not Keto's: nothing to migrate or verify, the schema is reported pending, nothing changes", arguments: legacyBackends, [false, true])
+    @Test("an empty database and one that is not Keto's: nothing to migrate or verify, the schema is reported pending, nothing changes", arguments: TestBackends.all, [false, true])
     func notKeto(backend: DatabaseBackend, foreign: Bool) throws {
         try withEmptyDatabase(backend) { dsn, directory in
             if foreign {
@@ -424,7 +426,7 @@ struct HostileInputTests {
         let content = kind == "a text file"
             ? Data("dsn: sqlite:///var/lib/keto/keto.db\nthis is not a database, only text that is long enough to look like a header of one\n".utf8)
             : Data((0..<8_192).map { _ in UInt8.random(in: 0...255, using: &random) })
-        FileManager.default.createFile(atPath: path, contents: content)
+        try content.write(to: URL(fileURLWithPath: path))
         let configPath = directory.path("keto.yml")
         try "namespaces: [{id: 0, name: files}]\n".write(toFile: configPath, atomically: true, encoding: .utf8)
         let files = try directorySnapshot(directory.url)

@@ -102,12 +102,15 @@ final class KillTrialTemplate {
             case .broken(let tuple): keys.append((tuple.rowKey.lowercasedString, true))
             }
         }
-        try database.transaction {
+        let recorded = try database.transaction {
             try database.bulkInsert(into: expectedTable, columns: ["key", "namespace_id", "broken"]) { inserter in
                 for (key, broken) in keys {
                     try inserter.insert([.text(key), .integer(Int64(table.namespace.id)), .integer(broken ? 1 : 0)])
                 }
             }
+        }
+        guard recorded == keys.count else {
+            throw TestSupportError("\(expectedTable): \(recorded) keys recorded for \(table.name)'s \(keys.count) rows")
         }
         let broken = keys.count(where: \.broken)
         return ExpectedNamespace(namespace: table.namespace, legacy: keys.count, unified: keys.count - broken, broken: broken)
@@ -116,17 +119,8 @@ final class KillTrialTemplate {
     /// Runs `body` with a fresh copy of the template in a directory of its
     /// own (its reports land there); removes both afterwards.
     func withCopy<T>(_ body: (LegacyWorkspace) throws -> T) throws -> T {
-        let directory = try TemporaryDirectory()
-        switch backend {
-        case .sqlite:
-            let file = directory.path("keto.db")
-            try FileManager.default.copyItem(atPath: workspace.directory.path("keto.db"), toPath: file)
-            return try body(LegacyWorkspace(backend: .sqlite, dsn: "sqlite://" + file, directory: directory, configPath: workspace.configPath))
-        case .postgres:
-            let template = String((URLComponents(string: workspace.dsn)?.path ?? "").dropFirst())
-            return try TestPostgres.withFreshDatabase(template: template) { dsn in
-                try body(LegacyWorkspace(backend: .postgres, dsn: dsn, directory: directory, configPath: workspace.configPath))
-            }
+        try ScratchDatabase.with(backend, copying: workspace.dsn) { copy in
+            try body(LegacyWorkspace(backend: backend, dsn: copy.dsn, directory: copy.directory, configPath: workspace.configPath))
         }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 /// role of the test's own and nothing more (the defaults PostgreSQL gives
 /// PUBLIC taken away): they suffice, and without any one of them
 /// `namespace migrate legacy` is refused before it changes anything.
-@Suite("PostgreSQL: the migration as a role with exactly the documented privileges (built binary)", .enabled(if: postgresEnabled))
+@Suite("PostgreSQL: the migration as a role with exactly the documented privileges (built binary)", .enabled(if: TestBackends.postgresEnabled))
 struct LeastPrivilegeTests {
     /// The demo's legacy tuple tables and their bookkeeping tables.
     static let tupleTables = (0...2).map { LegacyLayout.tupleTable(namespaceID: $0) }

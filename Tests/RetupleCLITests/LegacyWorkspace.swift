@@ -3,20 +3,6 @@ import RetupleCore
 import RetupleTestSupport
 import Testing
 
-/// The backends the end-to-end tests of the legacy migration run on:
-/// SQLite always, PostgreSQL when the test server is running. When the run
-/// requires PostgreSQL (`RETUPLE_REQUIRE_POSTGRES=1`, as in CI) its cases
-/// are listed even without a server, so they fail instead of vanishing.
-let legacyBackends: [DatabaseBackend] =
-    TestPostgres.isAvailable || TestPostgres.isRequired ? [.sqlite, .postgres] : [.sqlite]
-
-/// Whether PostgreSQL-only tests run: as `legacyBackends` decides.
-let postgresEnabled = TestPostgres.isAvailable || TestPostgres.isRequired
-
-/// The repository root, for the files under `legacy-fixtures/`.
-let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
 /// What a workspace's v0.6 database is made of.
 enum LegacyDataset {
     /// `legacy-fixtures/demo/`: files (0), directories (1), groups (2), with
@@ -110,25 +96,20 @@ final class LegacyWorkspace {
         self.configPath = configPath
     }
 
-    /// Creates `dataset` on a new database of `backend`, applies the
+    /// Creates `dataset` on a new `ScratchDatabase` of `backend`, applies the
     /// unified schema unless told not to, and runs `body`; removes the
     /// database and directory afterwards.
     static func with(
         _ backend: DatabaseBackend, _ dataset: LegacyDataset, applyingSchema: Bool = true,
         _ body: (LegacyWorkspace) throws -> Void
     ) throws {
-        let directory = try TemporaryDirectory()
-        func setUp(_ dsn: String) throws {
-            let workspace = LegacyWorkspace(backend: backend, dsn: dsn, directory: directory)
+        try ScratchDatabase.with(backend) { scratch in
+            let workspace = LegacyWorkspace(backend: backend, dsn: scratch.dsn, directory: scratch.directory)
             try workspace.load(dataset)
             if applyingSchema {
-                try workspace.succeed(["migrate", "up", "--dsn", dsn, "-y"])
+                try workspace.succeed(["migrate", "up", "--dsn", scratch.dsn, "-y"])
             }
             try body(workspace)
-        }
-        switch backend {
-        case .sqlite: try setUp("sqlite://" + directory.path("keto.db"))
-        case .postgres: try TestPostgres.withFreshDatabase(setUp)
         }
     }
 
@@ -265,6 +246,18 @@ final class LegacyWorkspace {
         let table = LegacyLayout.tupleTable(namespaceID: id)
         guard try tableExists(table) else { return nil }
         return try count("SELECT count(*) FROM \(table)")
+    }
+
+    /// Deletes the rows of a generated dataset's namespace 0 after its
+    /// first hour (about 1,800 rows are left), so that a migration is soon
+    /// inside namespace 1.
+    ///
+    /// - Throws: when there was nothing to delete (not a generated dataset).
+    func shrinkFirstNamespaceToItsFirstHour() throws {
+        let deleted = try withDatabase { database in
+            try database.execute("DELETE FROM keto_0000000000_relation_tuples WHERE commit_time >= '2021-06-01 01:00:00'", [])
+        }
+        guard deleted > 0 else { throw TestSupportError("namespace 0 has no row after its first hour to delete") }
     }
 
     func tableExists(_ name: String) throws -> Bool {

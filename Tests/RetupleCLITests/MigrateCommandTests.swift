@@ -19,37 +19,39 @@ struct MigrateCommandTests {
 
     @Test("answering yes applies; a second up applies nothing; status lists all applied")
     func upThenStatus() throws {
-        let directory = try TemporaryDirectory()
-        let dsn = "sqlite://" + directory.path("keto.db")
-        let up = try run(["migrate", "up", "--dsn", dsn], stdin: "YES\n")
-        #expect(up.status == 0)
-        #expect(up.stdout.contains("applied 8 migrations"))
-        #expect(up.stdout.contains("created network "))
-        #expect(up.stderr.isEmpty)
+        try ScratchDatabase.with(.sqlite) { scratch in
+            let dsn = scratch.dsn
+            let up = try run(["migrate", "up", "--dsn", dsn], stdin: "YES\n")
+            #expect(up.status == 0)
+            #expect(up.stdout.contains("applied 8 migrations"))
+            #expect(up.stdout.contains("created network "))
+            #expect(up.stderr.isEmpty)
 
-        let again = try run(["migrate", "up", "--dsn", dsn, "-y"])
-        #expect(again.stdout == "nothing to apply: the unified schema is up to date\n")
+            let again = try run(["migrate", "up", "--dsn", dsn, "-y"])
+            #expect(again.stdout == "nothing to apply: the unified schema is up to date\n")
 
-        let status = try run(["migrate", "status", "--dsn", dsn])
-        let lines = status.stdout.split(separator: "\n")
-        #expect(lines.count == 10)
-        #expect(lines.dropFirst().prefix(8).allSatisfy { $0.hasSuffix(" applied") })
-        #expect(lines.last == "the unified schema is up to date")
+            let status = try run(["migrate", "status", "--dsn", dsn])
+            let lines = status.stdout.split(separator: "\n")
+            #expect(lines.count == 10)
+            #expect(lines.dropFirst().prefix(8).allSatisfy { $0.hasSuffix(" applied") })
+            #expect(lines.last == "the unified schema is up to date")
+        }
     }
 
     @Test("json output is one document with the figures")
     func jsonOutput() throws {
-        let directory = try TemporaryDirectory()
-        let dsn = "sqlite://" + directory.path("keto.db")
-        let up = try run(["migrate", "up", "--dsn", dsn, "-y", "-f", "json"])
-        let upDocument = try #require(try JSONSerialization.jsonObject(with: Data(up.stdout.utf8)) as? [String: Any])
-        #expect((upDocument["applied"] as? [Any])?.count == 8)
-        #expect((upDocument["network"] as? [String: Any])?["created"] as? Bool == true)
+        try ScratchDatabase.with(.sqlite) { scratch in
+            let dsn = scratch.dsn
+            let up = try run(["migrate", "up", "--dsn", dsn, "-y", "-f", "json"])
+            let upDocument = try #require(try JSONSerialization.jsonObject(with: Data(up.stdout.utf8)) as? [String: Any])
+            #expect((upDocument["applied"] as? [Any])?.count == 8)
+            #expect((upDocument["network"] as? [String: Any])?["created"] as? Bool == true)
 
-        let status = try run(["migrate", "status", "--dsn", dsn, "-f", "json"])
-        let statusDocument = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
-        #expect(statusDocument["pending"] as? Int == 0)
-        #expect((statusDocument["migrations"] as? [[String: Any]])?.allSatisfy { $0["applied"] as? Bool == true } == true)
+            let status = try run(["migrate", "status", "--dsn", dsn, "-f", "json"])
+            let statusDocument = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+            #expect(statusDocument["pending"] as? Int == 0)
+            #expect((statusDocument["migrations"] as? [[String: Any]])?.allSatisfy { $0["applied"] as? Bool == true } == true)
+        }
     }
 
     @Test("the DSN comes from --dsn, then DSN, then the config file")
@@ -67,30 +69,31 @@ struct MigrateCommandTests {
 
     @Test("down asks, refuses while tuples exist, and rolls back with --force")
     func downGuard() throws {
-        let directory = try TemporaryDirectory()
-        let dsn = "sqlite://" + directory.path("keto.db")
-        _ = try run(["migrate", "up", "--dsn", dsn, "-y"])
-        let declined = try run(["migrate", "down", "--dsn", dsn], stdin: "no\n")
-        #expect(declined.stdout.contains("roll back 8 migrations? [y/N]"))
-        #expect(declined.stdout.contains("nothing rolled back"))
+        try ScratchDatabase.with(.sqlite) { scratch in
+            let dsn = scratch.dsn
+            _ = try run(["migrate", "up", "--dsn", dsn, "-y"])
+            let declined = try run(["migrate", "down", "--dsn", dsn], stdin: "no\n")
+            #expect(declined.stdout.contains("roll back 8 migrations? [y/N]"))
+            #expect(declined.stdout.contains("nothing rolled back"))
 
-        let database = try openDatabase(try DataSourceName(parsing: dsn))
-        try database.execute(
-            """
-            INSERT INTO keto_relation_tuples (shard_id, nid, namespace_id, object, relation, subject_id, commit_time)
-            SELECT '6ba7b810-9dad-51d1-80b4-00c04fd430c8', id, 0, 'doc', 'viewer', 'user-1', '2021-09-14 13:46:24' FROM networks
-            """
-        )
-        database.close()
-        let refused = try run(["migrate", "down", "--dsn", dsn, "-y"])
-        #expect(refused.status == 1)
-        #expect(refused.stderr == "error: keto_relation_tuples holds 1 rows; refusing to roll back the unified schema (pass --force to roll back anyway)\n")
+            let database = try openDatabase(try DataSourceName(parsing: dsn))
+            try database.execute(
+                """
+                INSERT INTO keto_relation_tuples (shard_id, nid, namespace_id, object, relation, subject_id, commit_time)
+                SELECT '6ba7b810-9dad-51d1-80b4-00c04fd430c8', id, 0, 'doc', 'viewer', 'user-1', '2021-09-14 13:46:24' FROM networks
+                """
+            )
+            database.close()
+            let refused = try run(["migrate", "down", "--dsn", dsn, "-y"])
+            #expect(refused.status == 1)
+            #expect(refused.stderr == "error: keto_relation_tuples holds 1 rows; refusing to roll back the unified schema (pass --force to roll back anyway)\n")
 
-        let forced = try run(["migrate", "down", "--dsn", dsn, "-y", "--force"])
-        #expect(forced.status == 0)
-        #expect(forced.stdout.contains("rolled back 8 migrations"))
-        let status = try run(["migrate", "status", "--dsn", dsn])
-        #expect(status.stdout.hasSuffix("8 of 8 migrations pending\n"))
+            let forced = try run(["migrate", "down", "--dsn", dsn, "-y", "--force"])
+            #expect(forced.status == 0)
+            #expect(forced.stdout.contains("rolled back 8 migrations"))
+            let status = try run(["migrate", "status", "--dsn", dsn])
+            #expect(status.stdout.hasSuffix("8 of 8 migrations pending\n"))
+        }
     }
 
     @Test(
@@ -124,9 +127,10 @@ struct MigrateCommandTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == content)
     }
 
-    @Test("PostgreSQL: migrate up, status and a second up through the binary", .enabled(if: TestPostgres.isAvailable))
+    @Test("PostgreSQL: migrate up, status and a second up through the binary", .enabled(if: TestBackends.postgresEnabled))
     func postgres() throws {
-        try TestPostgres.withFreshDatabase { dsn in
+        try ScratchDatabase.with(.postgres) { scratch in
+            let dsn = scratch.dsn
             let up = try run(["migrate", "up", "-y"], environment: ["DSN": dsn])
             #expect(up.status == 0)
             #expect(up.stdout.contains("applied 8 migrations"))
@@ -136,9 +140,9 @@ struct MigrateCommandTests {
         }
     }
 
-    @Test("PostgreSQL: a wrong password is reported without the password", .enabled(if: TestPostgres.isAvailable))
+    @Test("PostgreSQL: a wrong password is reported without the password", .enabled(if: TestBackends.postgresEnabled))
     func postgresWrongPassword() throws {
-        var components = try #require(URLComponents(string: TestPostgres.adminDSN ?? ""))
+        var components = try #require(URLComponents(string: try TestPostgres.requiredAdminDSN()))
         components.password = "not-the-Pa55word"
         let outcome = try run(["migrate", "status", "--dsn", try #require(components.string)])
         #expect(outcome.status == 1)

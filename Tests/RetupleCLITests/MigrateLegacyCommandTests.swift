@@ -15,7 +15,7 @@ struct MigrateLegacyCommandTests {
         case unconfiguredID, unknownName, nameWithoutTable, schemaNotApplied
     }
 
-    @Test("detection: refusals change nothing; a configured name without a table is nothing to do", arguments: legacyBackends, Detection.allCases)
+    @Test("detection: refusals change nothing; a configured name without a table is nothing to do", arguments: TestBackends.all, Detection.allCases)
     func detection(backend: DatabaseBackend, detection: Detection) throws {
         try LegacyWorkspace.with(backend, .demo, applyingSchema: detection != .schemaNotApplied) { workspace in
             let before = try workspace.dump()
@@ -53,7 +53,7 @@ struct MigrateLegacyCommandTests {
 
     // MARK: Approval
 
-    @Test("no, end of input or anything but yes at the first question changes nothing", arguments: legacyBackends, ["n\n", "", "maybe\n"])
+    @Test("no, end of input or anything but yes at the first question changes nothing", arguments: TestBackends.all, ["n\n", "", "maybe\n"])
     func declined(backend: DatabaseBackend, answer: String) throws {
         try LegacyWorkspace.with(backend, .clean) { workspace in
             let before = try workspace.dump()
@@ -68,7 +68,7 @@ struct MigrateLegacyCommandTests {
         }
     }
 
-    @Test("yes to both questions migrates each namespace and drops its tables", arguments: legacyBackends)
+    @Test("yes to both questions migrates each namespace and drops its tables", arguments: TestBackends.all)
     func yesToEverything(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .clean) { workspace in
             let outcome = try workspace.migrateLegacy(stdin: "y\nYes\nY\nYES\n")
@@ -85,7 +85,7 @@ struct MigrateLegacyCommandTests {
         }
     }
 
-    @Test("-y migrates and drops without asking", arguments: legacyBackends)
+    @Test("-y migrates and drops without asking", arguments: TestBackends.all)
     func yesFlag(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .clean) { workspace in
             let outcome = try workspace.migrateLegacy(["-y"])
@@ -101,7 +101,7 @@ struct MigrateLegacyCommandTests {
         }
     }
 
-    @Test("yes to migrate, no to every drop: migrated, tables kept; a re-run finds every row already present", arguments: legacyBackends)
+    @Test("yes to migrate, no to every drop: migrated, tables kept; a re-run finds every row already present", arguments: TestBackends.all)
     func yesThenNoAndRerun(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .clean) { workspace in
             let first = try workspace.migrateLegacy(stdin: "y\nn\nnope\n")
@@ -128,7 +128,7 @@ struct MigrateLegacyCommandTests {
         }
     }
 
-    @Test("json: prompts and plan on stderr, stdout is exactly one document", arguments: legacyBackends)
+    @Test("json: prompts and plan on stderr, stdout is exactly one document", arguments: TestBackends.all)
     func jsonWithPrompts(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .clean) { workspace in
             let outcome = try workspace.migrateLegacy(["-f", "json"], stdin: "y\ny\n")
@@ -183,7 +183,7 @@ struct MigrateLegacyCommandTests {
 
     // MARK: Broken rows and the report
 
-    @Test("broken rows: exit 3, a 0600 report, tables kept, one record per row however often it runs", arguments: legacyBackends)
+    @Test("broken rows: exit 3, a 0600 report, tables kept, one record per row however often it runs", arguments: TestBackends.all)
     func brokenRows(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             let first = try workspace.migrateLegacy(["-y"])
@@ -265,7 +265,7 @@ struct MigrateLegacyCommandTests {
 
     // MARK: The drop guard
 
-    @Test("--down-only refuses unaccounted rows, --force drops anyway, and after the migration it drops everything", arguments: legacyBackends)
+    @Test("--down-only refuses unaccounted rows, --force drops anyway, and after the migration it drops everything", arguments: TestBackends.all)
     func downOnlyGuard(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             let refused = try workspace.migrateLegacy(["--down-only", "-y", "files"])
@@ -306,7 +306,7 @@ struct MigrateLegacyCommandTests {
 
     // MARK: Dry run
 
-    @Test("--dry-run changes nothing, writes the report, exits 3 and shows the figures the real run then shows", arguments: legacyBackends)
+    @Test("--dry-run changes nothing, writes the report, exits 3 and shows the figures the real run then shows", arguments: TestBackends.all)
     func dryRun(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             let before = try workspace.dump()
@@ -340,7 +340,7 @@ struct MigrateLegacyCommandTests {
 
     // MARK: --max-broken
 
-    @Test("--max-broken rolls back a namespace over the limit, commits the others; the report holds only committed rows", arguments: legacyBackends)
+    @Test("--max-broken rolls back a namespace over the limit, commits the others; the report holds only committed rows", arguments: TestBackends.all)
     func maxBroken(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             let before = try workspace.dump()
@@ -382,7 +382,7 @@ struct MigrateLegacyCommandTests {
         case readOnlyWorkingDirectory
     }
 
-    @Test("a report path that cannot be written is refused before anything changes", arguments: legacyBackends, UnwritableReport.allCases)
+    @Test("a report path that cannot be written is refused before anything changes", arguments: TestBackends.all, UnwritableReport.allCases)
     func unwritableReport(backend: DatabaseBackend, unwritable: UnwritableReport) throws {
         try LegacyWorkspace.with(backend, .demo) { workspace in
             let directory = workspace.directory

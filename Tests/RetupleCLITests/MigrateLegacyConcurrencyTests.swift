@@ -11,14 +11,12 @@ import Testing
 struct MigrateLegacyConcurrencyTests {
     // MARK: SIGKILL
 
-    @Test("SIGKILL in the middle of a namespace leaves it as it was; a re-run completes it with exact figures", arguments: legacyBackends)
+    @Test("SIGKILL in the middle of a namespace leaves it as it was; a re-run completes it with exact figures", arguments: TestBackends.all)
     func killMidNamespace(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, .generated(tuples: 400_000, namespaces: 2, brokenShare: 0.0005)) { workspace in
             // ns0 shrinks to its first hour (about 1,800 rows) so the run is
             // soon inside ns1's 200,000 rows.
-            try workspace.withDatabase { database in
-                try database.execute("DELETE FROM keto_0000000000_relation_tuples WHERE commit_time >= '2021-06-01 01:00:00'", [])
-            }
+            try workspace.shrinkFirstNamespaceToItsFirstHour()
             let firstLegacy = try #require(try workspace.legacyRows(namespaceID: 0))
             let killedTable = LegacyLayout.tupleTable(namespaceID: 1)
             let killedLegacy = try #require(try workspace.legacyRows(namespaceID: 1))
@@ -120,7 +118,7 @@ struct MigrateLegacyConcurrencyTests {
         VALUES ('default', 'late-object', 'viewer', 'user-late', '2021-09-20 10:00:00')
         """
 
-    @Test("a write to the legacy table during the migration waits (or is refused busy); the drop guard then sees the late row", arguments: legacyBackends)
+    @Test("a write to the legacy table during the migration waits (or is refused busy); the drop guard then sees the late row", arguments: TestBackends.all)
     func concurrentWriter(backend: DatabaseBackend) throws {
         let rows = 50_000
         try LegacyWorkspace.with(backend, .generated(tuples: rows, namespaces: 1, brokenShare: 0)) { workspace in
@@ -215,7 +213,7 @@ struct MigrateLegacyConcurrencyTests {
 
     @Test(
         "PostgreSQL: --lock-timeout ends the wait for a legacy table another session holds, naming the holder",
-        .enabled(if: postgresEnabled),
+        .enabled(if: TestBackends.postgresEnabled),
         arguments: ["ROW EXCLUSIVE", "ACCESS EXCLUSIVE"]
     )
     func lockTimeout(mode: String) throws {

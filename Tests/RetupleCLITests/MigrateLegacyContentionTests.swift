@@ -12,7 +12,7 @@ extension MigrateLegacyConcurrencyTests {
 
     @Test(
         "PostgreSQL: readers of the legacy table are never blocked while its namespace migrates (every lookup under 100 ms)",
-        .enabled(if: postgresEnabled)
+        .enabled(if: TestBackends.postgresEnabled)
     )
     func readersGoOn() throws {
         let rows = 200_000
@@ -74,7 +74,7 @@ extension MigrateLegacyConcurrencyTests {
 
     // MARK: A second retuple
 
-    @Test("PostgreSQL: a second retuple while one migrates is refused at once, naming the server process of the first; it changes nothing", .enabled(if: postgresEnabled))
+    @Test("PostgreSQL: a second retuple while one migrates is refused at once, naming the server process of the first; it changes nothing", .enabled(if: TestBackends.postgresEnabled))
     func secondRunRefused() throws {
         try LegacyWorkspace.with(.postgres, .clean) { workspace in
             // A writer holds the first legacy table, so the first run waits

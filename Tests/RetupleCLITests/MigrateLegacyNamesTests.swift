@@ -29,7 +29,7 @@ struct MigrateLegacyNamesTests {
             ('default', 'x', 'y', 'user-2', '2021-09-14 13:46:27');
         """)
 
-    @Test("hostile namespace names migrate, resolve as subject sets and are quoted in every output line", arguments: legacyBackends)
+    @Test("hostile namespace names migrate, resolve as subject sets and are quoted in every output line", arguments: TestBackends.all)
     func hostileNames(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, Self.hostileDataset) { workspace in
             let single = try workspace.migrateLegacy(["-y", "with spaces"])
@@ -89,7 +89,7 @@ struct MigrateLegacyNamesTests {
         }
     }
 
-    @Test("PostgreSQL: legacy-looking tables in another schema are neither counted nor touched", .enabled(if: postgresEnabled))
+    @Test("PostgreSQL: legacy-looking tables in another schema are neither counted nor touched", .enabled(if: TestBackends.postgresEnabled))
     func otherSchema() throws {
         try LegacyWorkspace.with(.postgres, .demo) { workspace in
             let otherTables = ["other.keto_0000000000_relation_tuples", "other.keto_0000000009_relation_tuples"]

@@ -52,7 +52,7 @@ struct MigrateLegacyRefusalTests {
 
     @Test(
         "PostgreSQL: a role that cannot write or cannot drop is refused with one error line before anything changes",
-        .enabled(if: postgresEnabled), arguments: MissingPrivilege.allCases
+        .enabled(if: TestBackends.postgresEnabled), arguments: MissingPrivilege.allCases
     )
     func roleWithoutPrivileges(missing: MissingPrivilege) throws {
         try LegacyWorkspace.with(.postgres, .demo) { workspace in

@@ -37,7 +37,7 @@ struct MigrationMemoryTests {
         return peak
     }
 
-    @Test("peak memory of a 120k-row migration is that of a 20k-row one", arguments: legacyBackends)
+    @Test("peak memory of a 120k-row migration is that of a 20k-row one", arguments: TestBackends.all)
     func flatMemory(backend: DatabaseBackend) throws {
         let smallCache = ["--sqlite-cache-mib", "2"]
         let small = try peakRSS(migrating: 20_000, on: backend, smallCache)

@@ -3,11 +3,6 @@ import RetupleCore
 import RetupleTestSupport
 import Testing
 
-extension Runbook {
-    /// `runbooks/recreate-broken-tuples.md` in this repository.
-    static let recreateBroken = upgrade.deletingLastPathComponent().appendingPathComponent("recreate-broken-tuples.md")
-}
-
 /// `runbooks/recreate-broken-tuples.md`, executed as `RunbookTests` runs the
 /// upgrade runbook: every ```` ```sh sqlite ````, ```` ```sh postgres ```` and
 /// ```` ```sh both ```` block in order, once per backend, with the variables
@@ -26,8 +21,7 @@ extension Runbook {
 struct RecreateBrokenRunbookTests {
     @Test("every shell block names its backend, and each backend has the whole procedure")
     func conventions() throws {
-        let runbook = try Runbook(contentsOf: Runbook.recreateBroken)
-        runbook.recordShellBlocksWithoutTarget("recreate-broken-tuples.md")
+        let runbook = try Runbook.checkingFences(Runbook.recreateBroken)
         #expect(Set(runbook.blocks.compactMap(\.target)) == [.sqlite, .postgres, .both])
         for backend in DatabaseBackend.allCases {
             let scripts = runbook.blocks(for: backend).map(\.script).joined()
@@ -39,24 +33,17 @@ struct RecreateBrokenRunbookTests {
 
     @Test("SQLite: the runbook recreates every broken row of the demo database, then drops the legacy tables")
     func sqlite() throws {
-        try RunbookTests.requireTools(["bash", "timeout", "jq", "sqlite3"])
-        let run = try RunbookTests.Run(backend: .sqlite)
-        try run.setUpSQLiteDemo()
-        try Self.perform(run)
+        try Self.perform(try RunbookTests.Run.sqliteDemo(requiring: ["bash", "timeout", "jq", "sqlite3"]))
     }
 
     @Test(
         "PostgreSQL: the runbook recreates every broken row of the demo database, then drops the legacy tables",
-        .enabled(if: TestPostgres.isAvailable || TestPostgres.isRequired)
+        .enabled(if: TestBackends.postgresEnabled)
     )
     func postgres() throws {
         try RunbookTests.requireTools(["bash", "timeout", "jq", "psql", "pg_dump", "pg_restore"])
-        let adminDSN = try #require(TestPostgres.adminDSN, "RETUPLE_TEST_POSTGRES_DSN is not set: run the tests through scripts/test")
-        let server = try RunbookTests.Server(dsn: adminDSN)
         let run = try RunbookTests.Run(backend: .postgres)
-        try TestPostgres.withFreshDatabase { dsn in
-            let name = String(try #require(URLComponents(string: dsn)).path.dropFirst())
-            run.variables.merge(server.variables(database: name)) { $1 }
+        try run.withPostgresDatabase(on: try .test()) { name in
             run.variables["DSN"] = "dbname=\(name)"
             try run.writeConfig(dsn: "dbname=\(name)")
             try run.loadDemoFixture(dsn: "dbname=\(name)")

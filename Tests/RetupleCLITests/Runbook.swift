@@ -1,5 +1,6 @@
 import Foundation
 import RetupleCore
+import RetupleTestSupport
 import Testing
 
 /// An operator runbook in Markdown, read as the shell blocks it tells the
@@ -13,9 +14,13 @@ import Testing
 /// a nil `target`, so a test can refuse it instead of skipping it.
 struct Runbook {
     /// `runbooks/upgrade-keto-v0.6-to-v0.7.md` in this repository.
-    static let upgrade = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("runbooks/upgrade-keto-v0.6-to-v0.7.md")
+    static let upgrade = repositoryRoot.appendingPathComponent("runbooks/upgrade-keto-v0.6-to-v0.7.md")
+    /// `runbooks/rollback.md`: run after `upgrade`, on what it left.
+    static let rollback = repositoryRoot.appendingPathComponent("runbooks/rollback.md")
+    /// `runbooks/recreate-broken-tuples.md`.
+    static let recreateBroken = repositoryRoot.appendingPathComponent("runbooks/recreate-broken-tuples.md")
+    /// `runbooks/sqlite-to-postgres.md`.
+    static let sqliteToPostgres = repositoryRoot.appendingPathComponent("runbooks/sqlite-to-postgres.md")
 
     /// The backend(s) a shell block is for: the word after `sh` in its fence.
     enum Target: String {
@@ -47,12 +52,15 @@ struct Runbook {
     /// Every shell block, in order.
     let blocks: [Block]
 
-    /// Records a test issue for every shell block whose fence names no
-    /// backend: such a block would otherwise never run.
-    func recordShellBlocksWithoutTarget(_ name: String) {
-        for block in blocks where block.target == nil {
-            Issue.record("\(name) \(block.location): a shell block must be fenced ```sh sqlite, ```sh postgres or ```sh both")
+    /// Reads the runbook at `url` and records a test issue for every shell
+    /// block whose fence names no backend: such a block would otherwise
+    /// never run.
+    static func checkingFences(_ url: URL) throws -> Runbook {
+        let runbook = try Runbook(contentsOf: url)
+        for block in runbook.blocks where block.target == nil {
+            Issue.record("\(url.lastPathComponent) \(block.location): a shell block must be fenced ```sh sqlite, ```sh postgres or ```sh both")
         }
+        return runbook
     }
 
     /// Reads and splits the runbook at `url`.

@@ -20,6 +20,12 @@ extension RunbookTests {
             maintenanceDatabase = String(url.path.dropFirst())
         }
 
+        /// The test server (`TestPostgres`).
+        /// - Throws: when it is not running.
+        static func test() throws -> Server {
+            try Server(dsn: try TestPostgres.requiredAdminDSN())
+        }
+
         /// The variables connecting to `database` as the admin role.
         func variables(database: String) -> [String: String] {
             base.merging(["PGDATABASE": database]) { $1 }
@@ -138,9 +144,7 @@ extension RunbookTests {
             process.arguments = ["timeout", String(Self.blockTimeLimit), "bash", "-euo", "pipefail", "-c", script]
             process.environment = inherited.merging(variables) { $1 }.merging(extra) { $1 }
             process.currentDirectoryURL = directory.url
-            let output = URL(fileURLWithPath: captures.path("stdout")), errors = URL(fileURLWithPath: captures.path("stderr"))
-            try Data().write(to: output)
-            try Data().write(to: errors)
+            let output = try captures.emptyFile("stdout"), errors = try captures.emptyFile("stderr")
             process.standardOutput = try FileHandle(forWritingTo: output)
             process.standardError = try FileHandle(forWritingTo: errors)
             process.standardInput = FileHandle.nullDevice

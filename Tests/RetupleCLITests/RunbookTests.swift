@@ -34,9 +34,7 @@ import Testing
 struct RunbookTests {
     @Test("every shell block names its backend, and both backends have an upgrade and a rollback")
     func conventions() throws {
-        let upgrade = try Runbook(contentsOf: Runbook.upgrade), rollback = try Runbook(contentsOf: Runbook.rollback)
-        upgrade.recordShellBlocksWithoutTarget("upgrade-keto-v0.6-to-v0.7.md")
-        rollback.recordShellBlocksWithoutTarget("rollback.md")
+        let upgrade = try Runbook.checkingFences(Runbook.upgrade), rollback = try Runbook.checkingFences(Runbook.rollback)
         for backend in DatabaseBackend.allCases {
             #expect(upgrade.blocks(for: backend).count >= 5, "\(backend): the upgrade has \(upgrade.blocks(for: backend).count) blocks")
             #expect(!rollback.blocks(for: backend).isEmpty, "\(backend): no rollback block")
@@ -46,30 +44,24 @@ struct RunbookTests {
 
     @Test("SQLite: the runbook upgrades the demo database, then rolls it back")
     func sqlite() throws {
-        try Self.requireTools(Self.commonTools)
-        let run = try Run(backend: .sqlite)
-        try run.setUpSQLiteDemo()
-        try Self.perform(run)
+        try Self.perform(try Run.sqliteDemo(requiring: Self.commonTools))
     }
 
     @Test(
         "PostgreSQL: the runbook freezes v0.6's role, upgrades with a v0.7 role, then rolls back",
-        .enabled(if: TestPostgres.isAvailable || TestPostgres.isRequired)
+        .enabled(if: TestBackends.postgresEnabled)
     )
     func postgres() throws {
         try Self.requireTools(Self.commonTools + ["psql", "pg_dump", "pg_restore", "createdb", "dropdb"])
-        let adminDSN = try #require(TestPostgres.adminDSN, "RETUPLE_TEST_POSTGRES_DSN is not set: run the tests through scripts/test")
+        let server = try Server.test()
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let run = try Run(backend: .postgres)
         run.variables["KETO_V06_ROLE"] = "keto_v06_\(suffix)"
         run.variables["KETO_V06_PASSWORD"] = "v06-\(UUID().uuidString)"
         run.variables["KETO_V07_ROLE"] = "keto_v07_\(suffix)"
         run.variables["KETO_V07_PASSWORD"] = "v07-\(UUID().uuidString)"
-        let server = try Server(dsn: adminDSN)
         defer { run.dropRolesAndScratchDatabase(on: server) }
-        try TestPostgres.withFreshDatabase { dsn in
-            let name = try #require(URLComponents(string: dsn)).path.dropFirst()
-            run.variables.merge(server.variables(database: String(name))) { $1 }
+        try run.withPostgresDatabase(on: server) { name in
             run.variables["DSN"] = "dbname=\(name)"
             run.variables["SCRATCH_DB"] = "\(name)_scratch"
             try run.setUpKetoV06Role(on: server)
@@ -185,11 +177,6 @@ struct RunbookTests {
     }
 }
 
-extension Runbook {
-    /// `runbooks/rollback.md`: run after `upgrade`, on what it left.
-    static let rollback = upgrade.deletingLastPathComponent().appendingPathComponent("rollback.md")
-}
-
 extension RunbookTests {
     /// What the demo fixture holds on each backend (`legacy-fixtures/demo/`).
     struct DemoFixture {
@@ -209,8 +196,7 @@ extension RunbookTests {
             "keto_" + String(repeating: "0", count: 10 - String(id).count) + String(id) + "_relation_tuples"
         }
         /// `legacy-fixtures/demo/` in this repository.
-        static let directory = Runbook.upgrade.deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("legacy-fixtures/demo")
+        static let directory = repositoryRoot.appendingPathComponent("legacy-fixtures/demo")
     }
 
     /// `retuple status -f json`, as far as the runbook test reads it.

@@ -3,11 +3,6 @@ import RetupleCore
 import RetupleTestSupport
 import Testing
 
-extension Runbook {
-    /// `runbooks/sqlite-to-postgres.md` in this repository.
-    static let sqliteToPostgres = upgrade.deletingLastPathComponent().appendingPathComponent("sqlite-to-postgres.md")
-}
-
 /// `runbooks/sqlite-to-postgres.md`, executed, so that the runbook cannot
 /// drift from the tool.
 ///
@@ -29,8 +24,7 @@ extension Runbook {
 struct SQLiteToPostgresRunbookTests {
     @Test("every shell block names the side it works on, and the move ends by retiring the file")
     func conventions() throws {
-        let runbook = try Runbook(contentsOf: Runbook.sqliteToPostgres)
-        runbook.recordShellBlocksWithoutTarget("sqlite-to-postgres.md")
+        let runbook = try Runbook.checkingFences(Runbook.sqliteToPostgres)
         for target in [Runbook.Target.sqlite, .postgres, .both] {
             #expect(runbook.blocks.contains { $0.target == target }, "no ```sh \(target.rawValue) block")
         }
@@ -39,21 +33,13 @@ struct SQLiteToPostgresRunbookTests {
         #expect(retirement.count == 1)
     }
 
-    @Test("the runbook moves the demo SQLite database into PostgreSQL, then retires the file", .enabled(if: postgresEnabled))
+    @Test("the runbook moves the demo SQLite database into PostgreSQL, then retires the file", .enabled(if: TestBackends.postgresEnabled))
     func move() throws {
-        try RunbookTests.requireTools(RunbookTests.commonTools + ["psql"])
-        let adminDSN = try #require(TestPostgres.adminDSN, "RETUPLE_TEST_POSTGRES_DSN is not set: run the tests through scripts/test")
-        let run = try RunbookTests.Run(backend: .sqlite)
-        let file = run.directory.path("keto.sqlite")
-        run.variables["KETO_DB"] = file
-        run.variables["DSN"] = "sqlite://" + file
-        try run.writeConfig(dsn: "sqlite://\(file)?_fk=true")
-        try run.loadDemoFixture(dsn: "sqlite://" + file)
+        let run = try RunbookTests.Run.sqliteDemo(requiring: RunbookTests.commonTools + ["psql"])
+        let file = run.variables["KETO_DB", default: ""]
         let original = try Data(contentsOf: URL(fileURLWithPath: file))
 
-        try TestPostgres.withFreshDatabase { dsn in
-            let name = String(try #require(URLComponents(string: dsn)).path.dropFirst())
-            run.variables.merge(try RunbookTests.Server(dsn: adminDSN).variables(database: name)) { $1 }
+        try run.withPostgresDatabase(on: try .test()) { name in
             run.variables["TARGET_DSN"] = "dbname=\(name)"
             let runbook = try Runbook(contentsOf: Runbook.sqliteToPostgres)
             for variable in run.variables.keys.sorted() where !runbook.documents(variable) {

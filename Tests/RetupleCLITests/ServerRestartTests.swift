@@ -15,7 +15,7 @@ import Testing
 struct ServerRestartTests {
     @Test(
         "a fast shutdown mid-namespace: one error line, exit 1, that namespace as it was; a re-run after the restart completes",
-        .enabled(if: postgresEnabled)
+        .enabled(if: TestBackends.postgresEnabled)
     )
     func fastShutdownMidMigration() throws {
         try ScratchPostgresCluster.with(fastShutdownMidMigration)
@@ -36,9 +36,7 @@ struct ServerRestartTests {
         let workspace = LegacyWorkspace(backend: .postgres, dsn: dsn, directory: directory, configPath: configPath)
         try #require(try workspace.retuple(["migrate", "up"], ["-y"]).status == 0)
         // ns0 shrinks to its first hour so the run is soon inside ns1.
-        try workspace.withDatabase { database in
-            try database.execute("DELETE FROM keto_0000000000_relation_tuples WHERE commit_time >= '2021-06-01 01:00:00'", [])
-        }
+        try workspace.shrinkFirstNamespaceToItsFirstHour()
         let firstLegacy = try #require(try workspace.legacyRows(namespaceID: 0))
         let interrupted = LegacyLayout.tupleTable(namespaceID: 1)
         let before = try workspace.rows(of: interrupted)

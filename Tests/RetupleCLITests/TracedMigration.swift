@@ -66,8 +66,7 @@ final class TracedMigration: @unchecked Sendable {
         process.environment = environment
         process.currentDirectoryURL = directory
         scratch = try TemporaryDirectory()
-        outURL = scratch.url.appendingPathComponent("stdout")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        outURL = try scratch.emptyFile("stdout")
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardInput = FileHandle.nullDevice
         let errors = Pipe()

@@ -1,6 +1,7 @@
 import Foundation
 @testable import RetupleCore
 @testable import RetupleTransformation
+import RetupleTestSupport
 import Testing
 
 /// What `retuple broken apply` builds on: the lines it reads, the
@@ -103,9 +104,9 @@ struct BrokenTupleRecreationTests {
         #expect(throws: RecreateRejection(line: 4, reason: .invalidJSON, message: "the line is not valid JSON")) { try lines[2].get() }
     }
 
-    @Test("a hand-written tuple is stored under a v5 UUID of network, namespace and tuple, the same on every apply", arguments: availableBackends)
+    @Test("a hand-written tuple is stored under a v5 UUID of network, namespace and tuple, the same on every apply", arguments: TestBackends.all)
     func keyOfAHandWrittenTuple(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             _ = try SchemaMigrator(database: database, logger: testLogger).applyPending()
             try database.execute("UPDATE networks SET id = ?", [.text(Self.network.lowercasedString)])
             let recreator = try BrokenTupleRecreator(database: database, configuration: Self.configuration, logger: testLogger)

@@ -11,12 +11,21 @@ struct BrokenTupleReportFileTests {
         try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
     }
 
+    /// Writes `content` to `name` in `directory`, with `mode` when given;
+    /// returns its path.
+    func file(_ name: String, in directory: TemporaryDirectory, content: String, mode: mode_t? = nil) throws -> String {
+        let path = directory.path(name)
+        try content.write(toFile: path, atomically: false, encoding: .utf8)
+        if let mode {
+            #expect(chmod(path, mode) == 0)
+        }
+        return path
+    }
+
     @Test("an existing file is replaced: emptied and restricted to 0600 before anything is written")
     func replacesExistingFile() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path("report.jsonl")
-        try "old content\n".write(toFile: path, atomically: false, encoding: .utf8)
-        #expect(chmod(path, 0o644) == 0)
+        let path = try file("report.jsonl", in: directory, content: "old content\n", mode: 0o644)
         let report = BrokenTupleReport(path: path)
         try report.checkWritable()
         try report.create()
@@ -27,9 +36,7 @@ struct BrokenTupleReportFileTests {
     @Test("a symbolic link at the path is refused by the check, and the file it points to is left alone")
     func refusesSymbolicLink() throws {
         let directory = try TemporaryDirectory()
-        let target = directory.path("precious.txt")
-        try "keep me\n".write(toFile: target, atomically: false, encoding: .utf8)
-        #expect(chmod(target, 0o644) == 0)
+        let target = try file("precious.txt", in: directory, content: "keep me\n", mode: 0o644)
         let link = directory.path("report.jsonl")
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
 
@@ -46,8 +53,7 @@ struct BrokenTupleReportFileTests {
     @Test("a symbolic link made after the check is not followed either")
     func refusesLinkMadeAfterCheck() throws {
         let directory = try TemporaryDirectory()
-        let target = directory.path("precious.txt")
-        try "keep me\n".write(toFile: target, atomically: false, encoding: .utf8)
+        let target = try file("precious.txt", in: directory, content: "keep me\n")
         let link = directory.path("report.jsonl")
         let report = BrokenTupleReport(path: link)
         try report.checkWritable()

@@ -26,11 +26,11 @@ struct CrossDatabaseMigratorTests {
     func withCrossMigrator(from source: DatabaseBackend, to target: DatabaseBackend, tuples: Int, _ body: (Setup) throws -> Void) throws {
         var plan = GeneratorPlan(tuples: tuples, namespaceCount: 3, seed: 5)
         for reason in GeneratorPlan.possibleReasons(on: source) { plan.brokenShares[reason] = 0.003 }
-        try withScratchDatabase(source) { sourceWriter, sourceDSN in
+        try ScratchDatabase.withOpenDatabase(source) { sourceWriter, sourceScratch in
             _ = try LegacyTupleGenerator(plan: plan).generate(into: sourceWriter)
-            let reader = try openDatabase(try DataSourceName(parsing: sourceDSN), intent: .readOnly)
+            let reader = try sourceScratch.open(.readOnly)
             defer { reader.close() }
-            try withScratchDatabase(target) { target, _ in
+            try ScratchDatabase.withOpenDatabase(target) { target, _ in
                 _ = try SchemaMigrator(database: target, logger: testLogger).applyPending()
                 let migrator = try LegacyMigrator(
                     database: target, source: reader, configuration: Configuration(namespaces: plan.namespaces),
@@ -41,7 +41,7 @@ struct CrossDatabaseMigratorTests {
         }
     }
 
-    @Test("writes exactly what an in-place migration of the source writes into the same network, and leaves the source as it was", arguments: availableBackends, availableBackends)
+    @Test("writes exactly what an in-place migration of the source writes into the same network, and leaves the source as it was", arguments: TestBackends.all, TestBackends.all)
     func sameAsInPlace(source: DatabaseBackend, target: DatabaseBackend) throws {
         try withCrossMigrator(from: source, to: target, tuples: 6_000) { setup in
             let migrator = setup.migrator
@@ -79,7 +79,7 @@ struct CrossDatabaseMigratorTests {
         }
     }
 
-    @Test("writers of the source's legacy table wait while its namespace is copied; the guard then sees their row", arguments: availableBackends, availableBackends)
+    @Test("writers of the source's legacy table wait while its namespace is copied; the guard then sees their row", arguments: TestBackends.all, TestBackends.all)
     func sourceWritersWait(source: DatabaseBackend, target: DatabaseBackend) throws {
         try withCrossMigrator(from: source, to: target, tuples: 3_000) { setup in
             let migrator = setup.migrator
@@ -102,21 +102,16 @@ struct CrossDatabaseMigratorTests {
             #expect(late == nil, "the writer still waits after the migration: \(String(describing: late))")
             let after = try migrator.accounting(of: table)
             #expect(after.legacy == result.legacy + 1 && after.missing == 1)
-            do {
-                _ = try migrator.drop(table, force: false)
-                Issue.record("the guard let a table with an unaccounted row be dropped")
-            } catch let failure as NamespaceFailure {
-                #expect(failure.description.contains("1 of its \(after.legacy) rows"))
-            }
+            expectDropRefused(table, by: migrator, unaccountedRowsOf: after.legacy)
             #expect(try setup.sourceWriter.tableExists(table.name))
         }
     }
 
-    @Test("a source that is the target's database is refused; the target itself is an in-place run", arguments: availableBackends)
+    @Test("a source that is the target's database is refused; the target itself is an in-place run", arguments: TestBackends.all)
     func sameDatabaseRefused(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, dsn in
+        try ScratchDatabase.withOpenDatabase(backend) { database, scratch in
             _ = try SchemaMigrator(database: database, logger: testLogger).applyPending()
-            let second = try openDatabase(try DataSourceName(parsing: dsn), intent: .readOnly)
+            let second = try scratch.open(.readOnly)
             defer { second.close() }
             do {
                 try ensureDistinct(source: second, target: database)

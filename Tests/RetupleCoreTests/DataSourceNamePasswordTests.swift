@@ -11,11 +11,10 @@ struct DataSourceNamePasswordTests {
         ("postgresql://keto:a/b@c@db/keto?sslmode=disable", "postgresql://keto:***@db/keto?sslmode=disable"),
     ])
     func refused(dsn: String, shown: String) {
-        #expect {
-            try DataSourceName(parsing: dsn)
-        } throws: { error in
-            "\(error)" == "the DSN \(shown) has a / in its password: percent-encode it as %2F, or libpq reads the URI as another host, port and database"
-        }
+        #expect(
+            dsnParsingError(dsn)
+                == "the DSN \(shown) has a / in its password: percent-encode it as %2F, or libpq reads the URI as another host, port and database"
+        )
     }
 
     @Test("encoded, or in the path or query, it is no password of the URI's", arguments: [

@@ -5,8 +5,7 @@ import RetupleSQLite
 import RetupleTestSupport
 import Testing
 
-/// The backends the `Database` contract is checked against: SQLite always,
-/// PostgreSQL when the test server is running (`RETUPLE_TEST_POSTGRES_DSN`).
+/// The backends the `Database` contract is checked against: `TestBackends.all`.
 /// Each case prints as the backend's name, so the test log shows
 /// "argument backend → PostgreSQL" for every contract test it ran there.
 enum ContractBackend: String, CaseIterable, CustomStringConvertible, Sendable {
@@ -21,7 +20,7 @@ enum ContractBackend: String, CaseIterable, CustomStringConvertible, Sendable {
     }
 
     static var available: [ContractBackend] {
-        TestPostgres.isAvailable ? allCases : [.sqlite]
+        TestBackends.all.compactMap { ContractBackend(rawValue: $0.rawValue) }
     }
 }
 
@@ -42,42 +41,15 @@ private struct ContractDatabase {
     }
 }
 
-/// Runs `body` against a new empty database of `backend`: a file in its own
-/// temporary directory for SQLite, a freshly created database on the test
-/// server for PostgreSQL. The connection is closed afterwards.
+/// Runs `body` against a new empty `ScratchDatabase` of `backend`, opened
+/// through `openDatabase`. The connection is closed afterwards.
 private func withEmptyDatabase(_ backend: ContractBackend, _ body: (ContractDatabase) throws -> Void) throws {
-    func run(_ dsn: DataSourceName) throws {
+    try ScratchDatabase.with(try #require(DatabaseBackend(rawValue: backend.rawValue)), file: "contract.db") { scratch in
+        let dsn = try DataSourceName(parsing: scratch.dsn)
         let database = try openDatabase(dsn, intent: .readWriteCreatingFile)
         defer { database.close() }
         #expect(database.backend.rawValue == backend.rawValue)
         try body(ContractDatabase(backend: backend, dsn: dsn, database: database))
-    }
-    switch backend {
-    case .sqlite:
-        let directory = try TemporaryDirectory()
-        try run(DataSourceName(parsing: "sqlite://" + directory.path("contract.db")))
-    case .postgres:
-        try TestPostgres.withFreshDatabase { conninfo in
-            try run(DataSourceName(parsing: conninfo))
-        }
-    }
-}
-
-/// The error `body` throws, or nil when it returns.
-///
-/// Used instead of `#expect(throws:)` and `#require(throws:)` inside
-/// closures such as `withEmptyDatabase`'s body. With Swift 6.3.1 those
-/// macros, given a closure while inside another closure, can make a later
-/// closure of the same enclosing closure run the macro's closure body
-/// instead of its own (here: a second `transaction` ran the first one's
-/// body and threw `nestedTransaction`): a closure-naming collision in macro
-/// expansions. At the top level of a test function they are safe.
-private func errorThrown(by body: () throws -> Void) -> (any Error)? {
-    do {
-        try body()
-        return nil
-    } catch {
-        return error
     }
 }
 

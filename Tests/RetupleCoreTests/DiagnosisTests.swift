@@ -10,20 +10,15 @@ import Testing
 /// and requires the check to pass afterwards.
 @Suite("doctor: the checks (library)")
 struct DiagnosisTests {
-    /// SQLite always; PostgreSQL when the test server runs or is required.
-    static let backends: [DatabaseBackend] =
-        TestPostgres.isAvailable || TestPostgres.isRequired ? [.sqlite, .postgres] : [.sqlite]
-    static let postgresEnabled = TestPostgres.isAvailable || TestPostgres.isRequired
-
     /// The demo database on `backend`, with the unified schema applied
     /// unless told otherwise; `body` gets the test's connection and DSN.
     func withDemo(
         _ backend: DatabaseBackend, applyingSchema: Bool = true, _ body: (any Database, String, Configuration) throws -> Void
     ) throws {
-        try withScratchDatabase(backend) { database, dsn in
+        try ScratchDatabase.withOpenDatabase(backend) { database, scratch in
             let configuration = try loadDemoFixture(into: database)
             if applyingSchema { _ = try SchemaMigrator(database: database, logger: testLogger).applyPending() }
-            try body(database, dsn, configuration)
+            try body(database, scratch.dsn, configuration)
         }
     }
 
@@ -37,7 +32,7 @@ struct DiagnosisTests {
 
     // MARK: Every check, once healthy
 
-    @Test("an upgraded demo database: one check per name in order, all ok but the unresolved broken tuples", arguments: backends)
+    @Test("an upgraded demo database: one check per name in order, all ok but the unresolved broken tuples", arguments: TestBackends.all)
     func healthy(backend: DatabaseBackend) throws {
         try withDemo(backend) { database, dsn, configuration in
             let migrator = try LegacyMigrator(database: database, configuration: configuration, logger: testLogger, lockTimeout: .seconds(5))
@@ -101,7 +96,7 @@ struct DiagnosisTests {
 
     @Test(
         "privileges: a role without CREATE, TEMPORARY or ownership of the legacy tables fails; the SQL given fixes it",
-        .enabled(if: postgresEnabled), arguments: LegacyOwner.allCases
+        .enabled(if: TestBackends.postgresEnabled), arguments: LegacyOwner.allCases
     )
     func postgresPrivileges(owner: LegacyOwner) throws {
         try withDemo(.postgres, applyingSchema: false) { database, dsn, configuration in
@@ -174,7 +169,7 @@ struct DiagnosisTests {
 
     // MARK: schema
 
-    @Test("schema: pending migrations fail while legacy tables are left and warn once none is; a missing network fails", arguments: backends)
+    @Test("schema: pending migrations fail while legacy tables are left and warn once none is; a missing network fails", arguments: TestBackends.all)
     func schema(backend: DatabaseBackend) throws {
         try withDemo(backend, applyingSchema: false) { database, dsn, configuration in
             let pending = try check(.schema, of: dsn, configuration)
@@ -192,8 +187,8 @@ struct DiagnosisTests {
             #expect(noNetwork.status == .fail)
             #expect(noNetwork.fix == "retuple migrate up")
         }
-        try withScratchDatabase(backend) { _, dsn in
-            let empty = try check(.schema, of: dsn, nil)
+        try ScratchDatabase.withOpenDatabase(backend) { _, scratch in
+            let empty = try check(.schema, of: scratch.dsn, nil)
             #expect(empty.status == .warn)
             #expect(empty.found.hasPrefix("8 of 8 unified-schema migrations pending"))
             #expect(empty.fix == "retuple migrate up")
@@ -202,7 +197,7 @@ struct DiagnosisTests {
 
     // MARK: namespaces
 
-    @Test("namespaces: an unconfigured legacy id fails naming table and id; names without a table, and tables of other schemas, are only mentioned", arguments: backends)
+    @Test("namespaces: an unconfigured legacy id fails naming table and id; names without a table, and tables of other schemas, are only mentioned", arguments: TestBackends.all)
     func namespaces(backend: DatabaseBackend) throws {
         try withDemo(backend) { database, dsn, configuration in
             let ok = try check(.namespaces, of: dsn, configuration)
@@ -233,7 +228,7 @@ struct DiagnosisTests {
 
     // MARK: broken tuples
 
-    @Test("broken tuples: unresolved records warn with their count per namespace; once resolved they are ok", arguments: backends)
+    @Test("broken tuples: unresolved records warn with their count per namespace; once resolved they are ok", arguments: TestBackends.all)
     func brokenTuples(backend: DatabaseBackend) throws {
         try withDemo(backend) { database, dsn, configuration in
             #expect(try check(.brokenTuples, of: dsn, configuration).found == "none recorded")
@@ -259,7 +254,7 @@ struct DiagnosisTests {
 
     // MARK: locks
 
-    @Test("locks: another session holding a legacy table warns naming pid, application and mode; a retuple run is named as such", .enabled(if: postgresEnabled))
+    @Test("locks: another session holding a legacy table warns naming pid, application and mode; a retuple run is named as such", .enabled(if: TestBackends.postgresEnabled))
     func postgresLocks() throws {
         try withDemo(.postgres) { _, dsn, configuration in
             var components = try #require(URLComponents(string: dsn))
@@ -312,7 +307,7 @@ struct DiagnosisTests {
 
     // MARK: settings
 
-    @Test("settings: timeouts set for the role, the database and both warn naming their source; the SQL given fixes them", .enabled(if: postgresEnabled))
+    @Test("settings: timeouts set for the role, the database and both warn naming their source; the SQL given fixes them", .enabled(if: TestBackends.postgresEnabled))
     func postgresSettings() throws {
         try withDemo(.postgres) { database, dsn, configuration in
             try TestRole.with(in: dsn) { role in

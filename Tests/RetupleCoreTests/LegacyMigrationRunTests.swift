@@ -46,7 +46,7 @@ struct LegacyMigrationRunTests {
         _ options: LegacyMigrationRun.Options, answers: [Bool],
         _ body: (LegacyMigrationRun, LegacyMigrator, ScriptedConfirmation, RecordingObserver) throws -> Void
     ) throws {
-        try withScratchDatabase(.sqlite) { database, _ in
+        try ScratchDatabase.withOpenDatabase(.sqlite) { database, _ in
             let plan = GeneratorPlan(tuples: 300, namespaceCount: 3, seed: 5)
             _ = try LegacyTupleGenerator(plan: plan).generate(into: database)
             try database.execute(

@@ -26,7 +26,7 @@ struct LegacyMigratorTests {
     ) throws {
         var plan = GeneratorPlan(tuples: tuples, namespaceCount: 3, seed: 11)
         for reason in GeneratorPlan.possibleReasons(on: backend) { plan.brokenShares[reason] = 0.002 }
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             _ = try LegacyTupleGenerator(plan: plan).generate(into: database)
             _ = try SchemaMigrator(database: database, logger: testLogger).applyPending()
             let migrator = try LegacyMigrator(
@@ -85,7 +85,7 @@ struct LegacyMigratorTests {
         }
     }
 
-    @Test("50k mixed rows migrate to exactly the rows an independent computation expects", arguments: availableBackends)
+    @Test("50k mixed rows migrate to exactly the rows an independent computation expects", arguments: TestBackends.all)
     func mixedDataset(backend: DatabaseBackend) throws {
         try withMigrator(backend, tuples: 50_000) { migrator, plan, directory in
             let database = migrator.database
@@ -114,7 +114,7 @@ struct LegacyMigratorTests {
         }
     }
 
-    @Test("every row is accounted for after a migration; a late row is not, and blocks the drop", arguments: availableBackends)
+    @Test("every row is accounted for after a migration; a late row is not, and blocks the drop", arguments: TestBackends.all)
     func accountingAndGuard(backend: DatabaseBackend) throws {
         try withMigrator(backend, tuples: 3_000) { migrator, _, directory in
             let table = try #require(try migrator.legacyTables(named: "ns1").first)
@@ -131,12 +131,7 @@ struct LegacyMigratorTests {
                 [.text(timestamp)]
             )
             #expect(try migrator.accounting(of: table).missing == 1)
-            do {
-                _ = try migrator.drop(table, force: false)
-                Issue.record("the guard let a table with an unaccounted row be dropped")
-            } catch let failure as NamespaceFailure {
-                #expect(failure.description.contains("1 of its \(after.legacy + 1) rows"))
-            }
+            expectDropRefused(table, by: migrator, unaccountedRowsOf: after.legacy + 1)
             #expect(try migrator.database.tableExists(table.name))
             let forced = try migrator.drop(table, force: true)
             #expect(forced.missing == 1)
@@ -145,7 +140,7 @@ struct LegacyMigratorTests {
         }
     }
 
-    @Test("a dry run and a namespace over --max-broken change nothing", arguments: availableBackends)
+    @Test("a dry run and a namespace over --max-broken change nothing", arguments: TestBackends.all)
     func rollbacks(backend: DatabaseBackend) throws {
         try withMigrator(backend, tuples: 3_000) { migrator, _, directory in
             let table = try #require(try migrator.legacyTables(named: "ns0").first)
@@ -170,9 +165,9 @@ struct LegacyMigratorTests {
         }
     }
 
-    @Test("a broken row that a later run can migrate has its record marked resolved", arguments: availableBackends)
+    @Test("a broken row that a later run can migrate has its record marked resolved", arguments: TestBackends.all)
     func laterMigrationResolvesRecord(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             let configuration = try loadDemoFixture(into: database)
             _ = try SchemaMigrator(database: database, logger: testLogger).applyPending()
             let directory = try TemporaryDirectory()
@@ -198,7 +193,7 @@ struct LegacyMigratorTests {
 
     @Test("migration is refused before migrate up")
     func refusedWithoutSchema() throws {
-        try withScratchDatabase(.sqlite) { database, _ in
+        try ScratchDatabase.withOpenDatabase(.sqlite) { database, _ in
             try LegacySchema.create(in: database, namespaceIDs: [0])
             do {
                 _ = try LegacyMigrator(database: database, configuration: Configuration(), logger: testLogger, lockTimeout: nil)
@@ -211,7 +206,7 @@ struct LegacyMigratorTests {
 
     @Test("a legacy table of an unconfigured id is an error naming table and id; a configured name picks one table")
     func discovery() throws {
-        try withScratchDatabase(.sqlite) { database, _ in
+        try ScratchDatabase.withOpenDatabase(.sqlite) { database, _ in
             try LegacySchema.create(in: database, namespaceIDs: [0, 5])
             try database.execute("CREATE TABLE keto_00000000001_relation_tuples (x TEXT)")
             try database.execute("CREATE TABLE keto_000000000a_relation_tuples (x TEXT)")

@@ -1,17 +1,18 @@
 import RetupleCore
+import RetupleTestSupport
 import RetupleFixtures
 import Testing
 
 @Suite("Legacy fixture generator")
 struct LegacyTupleGeneratorTests {
-    @Test("makes exactly the rows and broken shares asked for", arguments: availableBackends)
+    @Test("makes exactly the rows and broken shares asked for", arguments: TestBackends.all)
     func countsAndShares(backend: DatabaseBackend) throws {
         var plan = GeneratorPlan(tuples: 20_000, namespaceCount: 3, seed: 7)
         for reason in GeneratorPlan.possibleReasons(on: backend) {
             plan.brokenShares[reason] = 0.005
         }
         plan.brokenShares[.tooLong] = 0.01
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             let summary = try LegacyTupleGenerator(plan: plan).generate(into: database)
             #expect(summary.totalRows == 20_000)
             #expect(summary.rowsPerNamespace == [0: 6_667, 1: 6_667, 2: 6_666])
@@ -41,7 +42,7 @@ struct LegacyTupleGeneratorTests {
         let plan = GeneratorPlan(tuples: 3_000, namespaceCount: 2, seed: 42, brokenShares: [.malformedSubject: 0.01, .nullField: 0.01])
         var dumps: [[[DatabaseValue]]] = []
         for _ in 0..<2 {
-            try withScratchDatabase(.sqlite) { database, _ in
+            try ScratchDatabase.withOpenDatabase(.sqlite) { database, _ in
                 try LegacyTupleGenerator(plan: plan).generate(into: database)
                 dumps.append(try database.allRows("SELECT * FROM keto_0000000001_relation_tuples ORDER BY rowid"))
             }
@@ -53,7 +54,7 @@ struct LegacyTupleGeneratorTests {
     @Test("SQLite fixtures hold the defects only SQLite allows")
     func sqliteOnlyDefects() throws {
         let plan = GeneratorPlan(tuples: 1_000, namespaceCount: 1, seed: 3, brokenShares: [.nullField: 0.01, .invalidUTF8: 0.01])
-        try withScratchDatabase(.sqlite) { database, _ in
+        try ScratchDatabase.withOpenDatabase(.sqlite) { database, _ in
             try LegacyTupleGenerator(plan: plan).generate(into: database)
             let table = LegacyLayout.tupleTable(namespaceID: 0)
             let nulls = try database.scalar("SELECT count(*) FROM \(table) WHERE object IS NULL OR relation IS NULL OR subject IS NULL OR commit_time IS NULL")

@@ -1,13 +1,14 @@
 import RetupleCore
+import RetupleTestSupport
 import Testing
 
 @Suite("migrate up / status / down")
 struct SchemaMigratorTests {
     static let allVersions = UnifiedSchema.migrations.map(\.version)
 
-    @Test("from an empty database: everything pending, then applied once", arguments: availableBackends)
+    @Test("from an empty database: everything pending, then applied once", arguments: TestBackends.all)
     func upFromEmpty(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             let migrator = SchemaMigrator(database: database, logger: testLogger)
             #expect(try migrator.pendingMigrations().map(\.version) == Self.allVersions)
             let first = try migrator.applyPending()
@@ -24,9 +25,9 @@ struct SchemaMigratorTests {
         }
     }
 
-    @Test("on a v0.6 database: the base counts as applied, keto_namespace is dropped, legacy tables stay", arguments: availableBackends)
+    @Test("on a v0.6 database: the base counts as applied, keto_namespace is dropped, legacy tables stay", arguments: TestBackends.all)
     func upFromLegacy(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             _ = try loadDemoFixture(into: database)
             let migrator = SchemaMigrator(database: database, logger: testLogger)
             let pending = try migrator.pendingMigrations().map(\.version)
@@ -47,9 +48,9 @@ struct SchemaMigratorTests {
         }
     }
 
-    @Test("down refuses while tuples exist, unless forced", arguments: availableBackends)
+    @Test("down refuses while tuples exist, unless forced", arguments: TestBackends.all)
     func downGuard(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             let migrator = SchemaMigrator(database: database, logger: testLogger)
             let up = try migrator.applyPending()
             try database.execute(
@@ -73,9 +74,9 @@ struct SchemaMigratorTests {
         }
     }
 
-    @Test("down --steps undoes the newest migrations only, and up re-applies them", arguments: availableBackends)
+    @Test("down --steps undoes the newest migrations only, and up re-applies them", arguments: TestBackends.all)
     func downSteps(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             let migrator = SchemaMigrator(database: database, logger: testLogger)
             _ = try migrator.applyPending()
             let undone = try migrator.rollBack(steps: 2, force: false)
@@ -87,9 +88,9 @@ struct SchemaMigratorTests {
         }
     }
 
-    @Test("a full down on a v0.6 database leaves what v0.6 made", arguments: availableBackends)
+    @Test("a full down on a v0.6 database leaves what v0.6 made", arguments: TestBackends.all)
     func downOnLegacy(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             _ = try loadDemoFixture(into: database)
             let migrator = SchemaMigrator(database: database, logger: testLogger)
             _ = try migrator.applyPending()
@@ -104,9 +105,9 @@ struct SchemaMigratorTests {
         }
     }
 
-    @Test("a failing migration changes nothing", arguments: availableBackends)
+    @Test("a failing migration changes nothing", arguments: TestBackends.all)
     func upIsAtomic(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             // A table in the way of the unified one makes its migration fail.
             try database.executeScript("CREATE TABLE keto_relation_tuples (x INTEGER)")
             let migrator = SchemaMigrator(database: database, logger: testLogger)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RetupleCore
+import RetupleTestSupport
 import Testing
 
 /// Compares the unified schema `migrate up` creates with PRODUCT §1.2,
@@ -87,9 +88,9 @@ struct UnifiedSchemaShapeTests {
         "20210623162417000001", "20210623162417000002", "20210623162417000003", "20210914134624000000",
     ]
 
-    @Test("columns, primary key, indexes, check constraint and bookkeeping", arguments: availableBackends)
+    @Test("columns, primary key, indexes, check constraint and bookkeeping", arguments: TestBackends.all)
     func schemaMatchesContract(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             _ = try SchemaMigrator(database: database, logger: testLogger).applyPending()
             #expect(try columns(of: "keto_relation_tuples", in: database) == Self.tupleColumns[backend])
             #expect(try columns(of: "networks", in: database) == Self.networkColumns[backend])
@@ -105,10 +106,10 @@ struct UnifiedSchemaShapeTests {
 
     @Test(
         "the check constraint admits exactly one of subject id and complete subject set",
-        arguments: availableBackends
+        arguments: TestBackends.all
     )
     func checkConstraint(backend: DatabaseBackend) throws {
-        try withScratchDatabase(backend) { database, _ in
+        try ScratchDatabase.withOpenDatabase(backend) { database, _ in
             let up = try SchemaMigrator(database: database, logger: testLogger).applyPending()
             func insert(_ shard: String, subjectID: DatabaseValue, set: [DatabaseValue]) throws {
                 try database.execute(

@@ -1,10 +1,10 @@
 import RetuplePostgres
 import RetupleTestSupport
 
-/// Connects to a fresh database of the test server for the duration of `body`.
+/// Connects to a fresh `ScratchDatabase` on the test server for the duration of `body`.
 func withFreshConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
-    try TestPostgres.withFreshDatabase { dsn in
-        let connection = try PostgresConnection(conninfo: dsn)
+    try ScratchDatabase.with(.postgres) { scratch in
+        let connection = try PostgresConnection(conninfo: scratch.dsn)
         defer { connection.close() }
         return try body(connection)
     }

@@ -25,11 +25,11 @@ struct PostgresConnectTests {
 
     @Test(
         "PostgreSQL: a wrong password is refused and never appears in the error",
-        .enabled(if: TestPostgres.isAvailable),
+        .enabled(if: TestBackends.postgresEnabled),
         arguments: wrongPasswords
     )
     func wrongPassword(password: String) throws {
-        let adminDSN = try #require(TestPostgres.adminDSN)
+        let adminDSN = try TestPostgres.requiredAdminDSN()
         var components = try #require(URLComponents(string: adminDSN))
         components.password = password
         let conninfo = try #require(components.string)
@@ -70,12 +70,12 @@ struct PostgresConnectTests {
         #expect(error.message.contains("bogus_option"))
     }
 
-    @Test("PostgreSQL: a connection reports its server, database and state", .enabled(if: TestPostgres.isAvailable))
+    @Test("PostgreSQL: a connection reports its server, database and state", .enabled(if: TestBackends.postgresEnabled))
     func connectionState() throws {
-        try TestPostgres.withFreshDatabase { dsn in
-            let connection = try PostgresConnection(conninfo: dsn)
+        try ScratchDatabase.with(.postgres) { scratch in
+            let connection = try PostgresConnection(conninfo: scratch.dsn)
             defer { connection.close() }
-            let components = try #require(URLComponents(string: dsn))
+            let components = try #require(URLComponents(string: scratch.dsn))
 
             #expect(connection.databaseName == String(components.path.dropFirst()))
             #expect(connection.host == components.host)

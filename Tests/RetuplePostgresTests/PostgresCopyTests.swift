@@ -2,7 +2,7 @@ import RetuplePostgres
 import RetupleTestSupport
 import Testing
 
-@Suite("PostgreSQL COPY FROM STDIN", .enabled(if: TestPostgres.isAvailable))
+@Suite("PostgreSQL COPY FROM STDIN", .enabled(if: TestBackends.postgresEnabled))
 struct PostgresCopyTests {
     /// An error of the caller's own, to check it is the one rethrown.
     struct CallerError: Error, Equatable {

@@ -2,7 +2,7 @@ import RetuplePostgres
 import RetupleTestSupport
 import Testing
 
-@Suite("PostgreSQL execute", .enabled(if: TestPostgres.isAvailable))
+@Suite("PostgreSQL execute", .enabled(if: TestBackends.postgresEnabled))
 struct PostgresExecuteTests {
     static let texts = [
         "",
@@ -88,38 +88,14 @@ struct PostgresExecuteTests {
         }
     }
 
-    struct ErrorCase: CustomStringConvertible, Sendable {
-        let description: String
-        let statement: String
-        let sqlstate: String
-        let constant: String
-    }
+    /// A failing statement: its SQLSTATE, and our named constant for it.
+    typealias ErrorCase = StatementErrorCase<String>
 
     static let errorCases = [
-        ErrorCase(
-            description: "undefined table",
-            statement: "SELECT * FROM no_such_table",
-            sqlstate: "42P01",
-            constant: PostgresError.undefinedTable
-        ),
-        ErrorCase(
-            description: "check violation",
-            statement: "INSERT INTO t (id, score) VALUES (2, -1)",
-            sqlstate: "23514",
-            constant: PostgresError.checkViolation
-        ),
-        ErrorCase(
-            description: "unique violation",
-            statement: "INSERT INTO t (id, score) VALUES (1, 5)",
-            sqlstate: "23505",
-            constant: PostgresError.uniqueViolation
-        ),
-        ErrorCase(
-            description: "not-null violation",
-            statement: "INSERT INTO t (id, score) VALUES (NULL, 5)",
-            sqlstate: "23502",
-            constant: PostgresError.notNullViolation
-        ),
+        ErrorCase("undefined table", statement: "SELECT * FROM no_such_table", code: "42P01", constant: PostgresError.undefinedTable),
+        ErrorCase("check violation", statement: "INSERT INTO t (id, score) VALUES (2, -1)", code: "23514", constant: PostgresError.checkViolation),
+        ErrorCase("unique violation", statement: "INSERT INTO t (id, score) VALUES (1, 5)", code: "23505", constant: PostgresError.uniqueViolation),
+        ErrorCase("not-null violation", statement: "INSERT INTO t (id, score) VALUES (NULL, 5)", code: "23502", constant: PostgresError.notNullViolation),
     ]
 
     @Test("PostgreSQL: SQL errors carry the SQLSTATE, one-line message and statement", arguments: errorCases)
@@ -130,13 +106,13 @@ struct PostgresExecuteTests {
 
             let thrown = errorThrown { try connection.execute(errorCase.statement) }
             let error = try #require(thrown as? PostgresError, "got \(String(describing: thrown))")
-            #expect(error.sqlstate == errorCase.sqlstate)
+            #expect(error.sqlstate == errorCase.code)
             #expect(error.sqlstate == errorCase.constant)
             #expect(error.statement == errorCase.statement)
             #expect(!error.message.isEmpty)
             #expect(!error.message.contains("\n"))
             #expect(!error.message.hasPrefix("ERROR"))
-            #expect(error.description.contains("SQLSTATE \(errorCase.sqlstate)"))
+            #expect(error.description.contains("SQLSTATE \(errorCase.code)"))
 
             // Outside a transaction block the connection is usable at once.
             #expect(connection.transactionStatus == .idle)

@@ -4,40 +4,15 @@ import Testing
 
 @Suite("SQLite errors")
 struct SQLiteErrorTests {
-    struct ConstraintCase: CustomStringConvertible, Sendable {
-        let description: String
-        let insert: String
-        /// SQLite's number, from sqlite.org/rescode.html.
-        let extendedCode: Int32
-        /// Our named constant for it.
-        let constant: Int32
-    }
+    /// A violated constraint: SQLite's extended code from
+    /// sqlite.org/rescode.html, and our named constant for it.
+    typealias ConstraintCase = StatementErrorCase<Int32>
 
     static let constraintCases = [
-        ConstraintCase(
-            description: "CHECK",
-            insert: "INSERT INTO t (id, name, score) VALUES (2, 'b', -1)",
-            extendedCode: 275,
-            constant: SQLiteError.constraintCheck
-        ),
-        ConstraintCase(
-            description: "PRIMARY KEY",
-            insert: "INSERT INTO t (id, name, score) VALUES (1, 'b', 1)",
-            extendedCode: 1555,
-            constant: SQLiteError.constraintPrimaryKey
-        ),
-        ConstraintCase(
-            description: "UNIQUE",
-            insert: "INSERT INTO t (id, name, score) VALUES (2, 'a', 1)",
-            extendedCode: 2067,
-            constant: SQLiteError.constraintUnique
-        ),
-        ConstraintCase(
-            description: "NOT NULL",
-            insert: "INSERT INTO t (id, name, score) VALUES (2, NULL, 1)",
-            extendedCode: 1299,
-            constant: SQLiteError.constraintNotNull
-        ),
+        ConstraintCase("CHECK", statement: "INSERT INTO t (id, name, score) VALUES (2, 'b', -1)", code: 275, constant: SQLiteError.constraintCheck),
+        ConstraintCase("PRIMARY KEY", statement: "INSERT INTO t (id, name, score) VALUES (1, 'b', 1)", code: 1555, constant: SQLiteError.constraintPrimaryKey),
+        ConstraintCase("UNIQUE", statement: "INSERT INTO t (id, name, score) VALUES (2, 'a', 1)", code: 2067, constant: SQLiteError.constraintUnique),
+        ConstraintCase("NOT NULL", statement: "INSERT INTO t (id, name, score) VALUES (2, NULL, 1)", code: 1299, constant: SQLiteError.constraintNotNull),
     ]
 
     /// A file database with one row in a table carrying each kind of constraint.
@@ -60,15 +35,15 @@ struct SQLiteErrorTests {
     func preparedConstraintViolation(violation: ConstraintCase) throws {
         let directory = try TemporaryDirectory()
         let connection = try Self.constrainedDatabase(in: directory)
-        let statement = try connection.prepare(violation.insert)
+        let statement = try connection.prepare(violation.statement)
 
         let error = try #require(throws: SQLiteError.self) { try statement.run() }
-        #expect(error.code == violation.extendedCode)
+        #expect(error.code == violation.code)
         #expect(error.code == violation.constant)
         #expect(error.primaryCode == SQLiteError.constraint)
-        #expect(error.sql == violation.insert)
+        #expect(error.sql == violation.statement)
         #expect(error.message.contains("constraint failed"))
-        #expect(error.description.contains("\(violation.extendedCode)"))
+        #expect(error.description.contains("\(violation.code)"))
     }
 
     @Test("a violated constraint from executeScript carries the extended code and the script", arguments: constraintCases)
@@ -76,9 +51,9 @@ struct SQLiteErrorTests {
         let directory = try TemporaryDirectory()
         let connection = try Self.constrainedDatabase(in: directory)
 
-        let error = try #require(throws: SQLiteError.self) { try connection.executeScript(violation.insert) }
-        #expect(error.code == violation.extendedCode)
-        #expect(error.sql == violation.insert)
+        let error = try #require(throws: SQLiteError.self) { try connection.executeScript(violation.statement) }
+        #expect(error.code == violation.code)
+        #expect(error.sql == violation.statement)
     }
 
     @Test("a syntax error fails at prepare with SQLITE_ERROR and names the SQL")
@@ -97,14 +72,23 @@ struct SQLiteErrorTests {
         #expect(throws: SQLiteError.self) { _ = try connection.prepare("  -- nothing here\n") }
     }
 
-    @Test("BEGIN IMMEDIATE on a second connection fails with busy (5) while the first writes, with timeout 0")
-    func busyWithoutTimeout() throws {
-        let directory = try TemporaryDirectory()
+    /// Two connections to a new file `busy.db` in `directory` holding an
+    /// empty table `t`; the second waits at most `busyTimeout` for a lock.
+    private static func twoConnections(
+        in directory: TemporaryDirectory, busyTimeout: Int32
+    ) throws -> (first: SQLiteConnection, second: SQLiteConnection) {
         let path = directory.path("busy.db")
         let first = try SQLiteConnection(path: path)
         try first.executeScript("CREATE TABLE t (v INTEGER)")
         let second = try SQLiteConnection(path: path)
-        second.setBusyTimeout(milliseconds: 0)
+        second.setBusyTimeout(milliseconds: busyTimeout)
+        return (first, second)
+    }
+
+    @Test("BEGIN IMMEDIATE on a second connection fails with busy (5) while the first writes, with timeout 0")
+    func busyWithoutTimeout() throws {
+        let directory = try TemporaryDirectory()
+        let (first, second) = try Self.twoConnections(in: directory, busyTimeout: 0)
 
         try first.executeScript("BEGIN IMMEDIATE; INSERT INTO t VALUES (1)")
         #expect(!first.isAutocommit)
@@ -126,11 +110,7 @@ struct SQLiteErrorTests {
     @Test("a busy timeout makes the second writer wait for the lock instead of failing at once")
     func busyTimeoutWaits() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path("busy.db")
-        let first = try SQLiteConnection(path: path)
-        try first.executeScript("CREATE TABLE t (v INTEGER)")
-        let second = try SQLiteConnection(path: path)
-        second.setBusyTimeout(milliseconds: 300)
+        let (first, second) = try Self.twoConnections(in: directory, busyTimeout: 300)
 
         try first.executeScript("BEGIN IMMEDIATE")
         let clock = ContinuousClock()
