@@ -38,7 +38,11 @@ struct FaultRecovery {
     /// Re-runs the migration after the fault was removed: exact figures
     /// (committed namespaces already present, the rest migrated), every
     /// namespace migrated, the invariants, and `verify` passes.
+    /// What the namespaces' states are is read from the database first
+    /// (`states` is ignored when the database says otherwise: a run that
+    /// finished despite the fault committed everything).
     func rerun(_ workspace: LegacyWorkspace, after states: [Int32: NamespaceState], context: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let states = try invariants.check(workspace).states
         let rerun = try workspace.migrateLegacy(["-y", "-q", "--report", "rerun.jsonl"])
         let expected = template.namespaces.compactMap { namespace -> NamespaceFigures? in
             let committed = states[namespace.namespace.id] == .migrated
