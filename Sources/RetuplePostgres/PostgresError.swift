@@ -16,12 +16,15 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public let detail: String?
     /// The statement that failed, when there was one.
     public let statement: String?
+    /// The server's HINT line, when it sent one (`Check free disk space.`).
+    public let hint: String?
 
-    public init(sqlstate: String?, message: String, detail: String? = nil, statement: String? = nil) {
+    public init(sqlstate: String?, message: String, detail: String? = nil, statement: String? = nil, hint: String? = nil) {
         self.sqlstate = sqlstate
         self.message = message
         self.detail = detail
         self.statement = statement
+        self.hint = hint
     }
 
     public static let uniqueViolation = "23505"
@@ -35,6 +38,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public static let lockNotAvailable = "55P03"
     public static let queryCanceled = "57014"
     public static let adminShutdown = "57P01"
+    public static let diskFull = "53100"
 
     public var description: String {
         if let sqlstate { return "\(message) (SQLSTATE \(sqlstate))" }
@@ -59,7 +63,8 @@ func error(from result: OpaquePointer, statement: String?, hiding password: Stri
     func field(_ code: UInt8) -> String? {
         // PG_DIAG_* are character-literal macros Swift does not import:
         // PG_DIAG_SQLSTATE is 'C', PG_DIAG_MESSAGE_PRIMARY 'M',
-        // PG_DIAG_MESSAGE_DETAIL 'D' (libpq-exec.html, PQresultErrorField).
+        // PG_DIAG_MESSAGE_DETAIL 'D', PG_DIAG_MESSAGE_HINT 'H'
+        // (libpq-exec.html, PQresultErrorField).
         PQresultErrorField(result, Int32(code)).map { String(cString: $0) }
     }
     let primary = field(UInt8(ascii: "M")) ?? String(cString: PQresultErrorMessage(result))
@@ -67,7 +72,8 @@ func error(from result: OpaquePointer, statement: String?, hiding password: Stri
         sqlstate: field(UInt8(ascii: "C")),
         message: sanitize(primary, hiding: password),
         detail: field(UInt8(ascii: "D")).map { sanitize($0, hiding: password) },
-        statement: statement
+        statement: statement,
+        hint: field(UInt8(ascii: "H")).map { sanitize($0, hiding: password) }
     )
 }
 

@@ -45,6 +45,7 @@ struct KillPoint: CustomStringConvertible {
 final class TracedMigration: @unchecked Sendable {
     private let process = Process()
     private let killPoint: KillPoint?
+    private let action: (@Sendable () -> Void)?
     private let scratch: TemporaryDirectory
     private let outURL: URL
     private let lock = NSLock()
@@ -56,8 +57,12 @@ final class TracedMigration: @unchecked Sendable {
 
     /// Starts `retuple ARGUMENTS --log-level trace` in `directory`, stdin at
     /// end of input, and kills it at `killPoint` when given.
-    init(_ arguments: [String], in directory: URL, killAt killPoint: KillPoint?) throws {
+    ///
+    /// With `action`, the kill point runs it instead of sending SIGKILL
+    /// (a fault of another kind: the connection cut).
+    init(_ arguments: [String], in directory: URL, killAt killPoint: KillPoint?, instead action: (@Sendable () -> Void)? = nil) throws {
         self.killPoint = killPoint
+        self.action = action
         signal(SIGPIPE, SIG_IGN)
         process.executableURL = productsDirectory.appendingPathComponent("retuple")
         process.arguments = arguments + ["--log-level", "trace"]
@@ -102,7 +107,9 @@ final class TracedMigration: @unchecked Sendable {
                 seen[event.step] = occurrence + 1
                 if let killPoint, killPoint.step == event.step, killPoint.occurrence == occurrence {
                     if killPoint.delay > .zero { Thread.sleep(forTimeInterval: killPoint.delay.seconds) }
-                    if process.isRunning {
+                    if let action {
+                        action()
+                    } else if process.isRunning {
                         kill(process.processIdentifier, SIGKILL)
                         lock.withLock { killed = true }
                     }

@@ -32,6 +32,7 @@ extension BrokenTupleTable {
         let (filter, bindings) = selection(namespaceID: namespaceID, includingResolved: includingResolved)
         let time = database.timestampAsText
         let decoder = JSONDecoder()
+        let storage = try database.legacyValueStorage(ofColumn: "object", in: name)
         try database.forEachRow("""
             SELECT row_key, namespace, namespace_id, shard_id, object, relation, subject, commit_time,
                    reason, message, recreate, \(time("recorded_at")), \(time("resolved_at"))
@@ -56,8 +57,15 @@ extension BrokenTupleTable {
             default:
                 throw RetupleError("\(name) in \(database.location): the recreate of row_key \(rowKey) is not a tuple")
             }
+            var legacy: [DatabaseValue] = []
+            for column in 3...7 {
+                guard let value = legacyValue(row[column], from: storage) else {
+                    throw RetupleError("\(name) in \(database.location): a legacy column of row_key \(rowKey) is not what retuple writes there")
+                }
+                legacy.append(value)
+            }
             let broken = BrokenTuple(
-                legacy: LegacyTuple(shardID: row[3], object: row[4], relation: row[5], subject: row[6], commitTime: row[7]),
+                legacy: LegacyTuple(shardID: legacy[0], object: legacy[1], relation: legacy[2], subject: legacy[3], commitTime: legacy[4]),
                 rowKey: key, reason: reason, message: message, recreate: recreate
             )
             try body(BrokenTupleRecord(

@@ -105,16 +105,24 @@ public final class BrokenTupleReport {
     public func flush() throws {
         guard !pending.isEmpty else { return }
         try create()
-        try pending.withUnsafeBytes { buffer in
-            var offset = 0
+        var offset = 0
+        let failed: RetupleError? = pending.withUnsafeBytes { buffer in
             while offset < buffer.count {
                 let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    throw failure("cannot write")
+                    return failure("cannot write")
                 }
                 offset += written
             }
+            return nil
+        }
+        if let failed {
+            // A full disk may take part of the buffer before refusing the
+            // rest: count what reached the file, so `discard` cuts it off.
+            written += offset
+            pending.removeFirst(offset)
+            throw failed
         }
         written += pending.count
         pending.removeAll(keepingCapacity: true)

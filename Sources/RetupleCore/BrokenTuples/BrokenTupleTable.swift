@@ -6,9 +6,13 @@ import Foundation
 ///
 /// The table belongs to retuple, not to Keto. It is created by the first
 /// migration transaction that needs it, so a dry run or a failed
-/// namespace leaves no trace of it. The legacy values are kept as stored:
-/// on SQLite the columns have no type, so a number stays a number and
-/// invalid UTF-8 stays bytes; on PostgreSQL they are text.
+/// namespace leaves no trace of it. The legacy values are kept as stored
+/// (`LegacyValueStorage`): on SQLite the columns have no type, so a number
+/// stays a number and invalid UTF-8 stays bytes; on PostgreSQL they are
+/// `JSONB` holding the report's JSON shape of the value (`{"hex": …}` for
+/// bytes), so a record moved across databases keeps every byte. A table an
+/// earlier retuple made on PostgreSQL has `TEXT` columns: it is read and
+/// written as before (bytes as `\x…` text).
 public enum BrokenTupleTable {
     public static let name = "retuple_broken_tuples"
 
@@ -75,16 +79,39 @@ public enum BrokenTupleTable {
         let now = DatabaseValue.text(database.timestampText(.now()))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let storage = try database.legacyValueStorage(ofColumn: "object", in: name)
+        func stored(_ value: DatabaseValue) throws -> DatabaseValue { try storedValue(value, as: storage) }
         return try database.bulkInsert(into: name, columns: columns, skippingConflictsOn: ["row_key"]) { inserter in
             for row in rows {
                 let recreate = try row.recreate.map { DatabaseValue.text(String(decoding: try encoder.encode($0), as: UTF8.self)) } ?? .null
                 try inserter.insert([
                     .text(row.rowKey.lowercasedString), .text(networkID), .text(table.namespace.name),
                     .integer(Int64(table.namespace.id)), .text(table.name),
-                    row.legacy.shardID, row.legacy.object, row.legacy.relation, row.legacy.subject, row.legacy.commitTime,
+                    try stored(row.legacy.shardID), try stored(row.legacy.object), try stored(row.legacy.relation),
+                    try stored(row.legacy.subject), try stored(row.legacy.commitTime),
                     .text(row.reason.rawValue), .text(row.message), recreate, now,
                 ])
             }
+        }
+    }
+
+    /// A legacy value as a column of `storage` keeps it.
+    static func storedValue(_ value: DatabaseValue, as storage: LegacyValueStorage) throws -> DatabaseValue {
+        switch (storage, value) {
+        case (.asStored, _), (.reportJSON, .null): return value
+        case (.reportJSON, _):
+            return .text(String(decoding: try JSONEncoder().encode(ReportValue(value)), as: UTF8.self))
+        }
+    }
+
+    /// The legacy value a column of `storage` keeps as `stored`; nil when
+    /// it is not what retuple writes there.
+    static func legacyValue(_ stored: DatabaseValue, from storage: LegacyValueStorage) -> DatabaseValue? {
+        switch (storage, stored) {
+        case (.asStored, _), (.reportJSON, .null): return stored
+        case (.reportJSON, .text(let json)):
+            return (try? JSONDecoder().decode(ReportValue.self, from: Data(json.utf8)))?.databaseValue
+        case (.reportJSON, _): return nil
         }
     }
 }

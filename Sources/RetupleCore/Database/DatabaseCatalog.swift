@@ -16,6 +16,11 @@ public protocol DatabaseCatalog {
     /// those are never migrated, only mentioned (none on SQLite).
     func legacyTablesInOtherSchemas() throws -> [String]
 
+    /// How `column` of `table`, an existing table whose column was made
+    /// with `legacyValueColumnType` (by this or an earlier retuple), keeps
+    /// a legacy value.
+    func legacyValueStorage(ofColumn column: String, in table: String) throws -> LegacyValueStorage
+
     /// Which database this connection reaches, however its DSN spelled it;
     /// nil when no other connection can reach it (in-memory SQLite).
     func identity() throws -> DatabaseIdentity?

@@ -28,7 +28,9 @@ public protocol SQLDialect {
 
     /// The type of a column keeping a legacy value exactly as stored:
     /// empty on SQLite (no type, so a number stays a number and invalid
-    /// UTF-8 stays bytes), `TEXT` on PostgreSQL.
+    /// UTF-8 stays bytes), `JSONB` on PostgreSQL (the value in the report's
+    /// JSON shape, so its kind and bytes survive; an earlier retuple made
+    /// `TEXT`, see `LegacyValueStorage`).
     var legacyValueColumnType: String { get }
 
     /// Whether a bulk insert that skips rows already present costs about

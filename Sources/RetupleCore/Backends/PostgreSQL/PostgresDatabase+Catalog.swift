@@ -25,6 +25,12 @@ extension PostgresDatabase: DatabaseCatalog {
         }
     }
 
+    /// `JSONB` holds the report's JSON shape; the `TEXT` an earlier retuple
+    /// made holds the value's text.
+    public func legacyValueStorage(ofColumn column: String, in table: String) throws -> LegacyValueStorage {
+        try columnTypes(of: table)[column] == "jsonb" ? .reportJSON : .asStored
+    }
+
     private func columnTypes(of table: String) throws -> [String: String] {
         var types: [String: String] = [:]
         let rows = try allRows(

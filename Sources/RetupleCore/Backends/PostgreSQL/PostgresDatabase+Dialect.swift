@@ -10,7 +10,7 @@ extension PostgresDatabase: SQLDialect {
     public var legacyCommitTimeExpression: String { "commit_time::text" }
     public var uuidColumnType: String { "UUID" }
     public var timestampColumnType: String { "TIMESTAMP" }
-    public var legacyValueColumnType: String { "TEXT" }
+    public var legacyValueColumnType: String { "JSONB" }
     /// No: skipping means COPY into a temporary table, then
     /// `INSERT … ON CONFLICT`; a namespace with no rows yet is copied straight in.
     public var skipsPresentRowsCheaply: Bool { false }

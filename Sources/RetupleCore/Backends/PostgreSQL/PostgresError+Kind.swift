@@ -18,7 +18,15 @@ extension DatabaseError {
         case let code? where code.hasPrefix("23"): .constraint
         default: .other
         }
-        self.init(kind: kind, message: error.message, description: error.description, underlying: error)
+        // A tablespace whose file system ends inside a block reports
+        // "could not extend file …: wrote only 4096 of 8192 bytes": say
+        // what the SQLSTATE says, and keep the server's hint.
+        var description = error.description
+        if error.sqlstate == PostgresError.diskFull, !error.message.contains("No space left on device") {
+            description = "\(error.message): No space left on device (SQLSTATE \(PostgresError.diskFull))"
+        }
+        if let hint = error.hint { description += "; hint: \(hint)" }
+        self.init(kind: kind, message: error.message, hint: error.hint, description: description, underlying: error)
     }
 }
 

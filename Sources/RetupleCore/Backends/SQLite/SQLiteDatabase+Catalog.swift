@@ -19,6 +19,9 @@ extension SQLiteDatabase: DatabaseCatalog {
     /// None: a SQLite file has one schema.
     public func legacyTablesInOtherSchemas() throws -> [String] { [] }
 
+    /// Always as stored: the columns have no type.
+    public func legacyValueStorage(ofColumn column: String, in table: String) throws -> LegacyValueStorage { .asStored }
+
     /// The device and inode of the main database file (its absolute path
     /// from `sqlite3_db_filename`), so `./keto.db`, the absolute path, a
     /// symbolic or a hard link all name one database. An in-memory

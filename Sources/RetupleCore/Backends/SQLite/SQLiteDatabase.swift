@@ -26,7 +26,7 @@ public final class SQLiteDatabase: Database {
 
     @discardableResult
     public func execute(_ sql: String, _ bindings: [DatabaseValue]) throws -> Int {
-        try mappingSQLiteErrors {
+        try mappingSQLiteErrors(file: connection.path) {
             let statement = try connection.prepare(sql)
             bind(bindings, to: statement)
             let before = connection.totalChanges
@@ -36,11 +36,11 @@ public final class SQLiteDatabase: Database {
     }
 
     public func executeScript(_ sql: String) throws {
-        try mappingSQLiteErrors { try connection.executeScript(sql) }
+        try mappingSQLiteErrors(file: connection.path) { try connection.executeScript(sql) }
     }
 
     public func forEachRow(_ sql: String, _ bindings: [DatabaseValue], _ body: (any DatabaseRow) throws -> Void) throws {
-        try mappingSQLiteErrors {
+        try mappingSQLiteErrors(file: connection.path) {
             let statement = try connection.prepare(sql)
             bind(bindings, to: statement)
             let row = SQLiteRow(statement: statement)
@@ -84,7 +84,7 @@ public final class SQLiteDatabase: Database {
             // Not `INSERT OR IGNORE`: that would also skip rows failing NOT NULL or CHECK.
             sql += " ON CONFLICT (\(conflictColumns.map(quoteIdentifier).joined(separator: ", "))) DO NOTHING"
         }
-        return try mappingSQLiteErrors {
+        return try mappingSQLiteErrors(file: connection.path) {
             let inserter = SQLiteBulkInserter(statement: try connection.prepare(sql), columnCount: columns.count, connection: connection)
             try body(inserter)
             return inserter.inserted
@@ -114,7 +114,12 @@ private func bind(_ value: DatabaseValue, to statement: SQLiteStatement, at inde
     case .integer(let integer): statement.bind(integer, at: index)
     case .real(let real): statement.bind(real, at: index)
     case .text(let text): statement.bind(text, at: index)
-    case .bytes(let bytes): statement.bind(bytes: bytes, asText: true, at: index)
+    case .bytes(let bytes):
+        // `.bytes` is what reads back as bytes: TEXT that is not valid
+        // UTF-8, or a BLOB. Invalid UTF-8 is bound as TEXT (as Keto v0.6
+        // stored it); valid UTF-8 only comes from a BLOB and is bound as
+        // one, since as TEXT it would read back as `.text`.
+        statement.bind(bytes: bytes, asText: String(validating: bytes, as: UTF8.self) == nil, at: index)
     }
 }
 
