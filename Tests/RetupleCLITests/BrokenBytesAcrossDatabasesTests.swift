@@ -23,8 +23,8 @@ struct BrokenBytesAcrossDatabasesTests {
         var testDescription: String { "\(source.rawValue) → \(target.rawValue)" }
     }
 
-    static let pairs: [Pair] = legacyBackends.flatMap { source in
-        ([TargetKind.inPlace, .sqlite] + (postgresEnabled ? [TargetKind.postgres] : [])).map { Pair(source: source, target: $0) }
+    static let pairs: [Pair] = TestBackends.all.flatMap { source in
+        ([TargetKind.inPlace, .sqlite] + (TestBackends.postgresEnabled ? [TargetKind.postgres] : [])).map { Pair(source: source, target: $0) }
     }
 
     /// Broken rows whose object is invalid UTF-8 (SQLite only: a
@@ -105,7 +105,7 @@ struct BrokenBytesAcrossDatabasesTests {
         }
     }
 
-    @Test("a retuple_broken_tuples an earlier retuple made on PostgreSQL (TEXT columns) is still read and written", .enabled(if: postgresEnabled))
+    @Test("a retuple_broken_tuples an earlier retuple made on PostgreSQL (TEXT columns) is still read and written", .enabled(if: TestBackends.postgresEnabled))
     func earlierTextTable() throws {
         try LegacyWorkspace.with(.postgres, Self.dataset(on: .postgres)) { workspace in
             try workspace.withDatabase { database in
@@ -132,7 +132,7 @@ struct BrokenBytesAcrossDatabasesTests {
         switch kind {
         case .inPlace: try body(nil)
         case .sqlite: try body("sqlite://" + workspace.directory.path("target.db"))
-        case .postgres: try TestPostgres.withFreshDatabase { try body($0) }
+        case .postgres: try ScratchDatabase.with(.postgres) { try body($0.dsn) }
         }
     }
 

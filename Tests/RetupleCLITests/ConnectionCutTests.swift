@@ -7,7 +7,7 @@ import Testing
 /// retuple's server session ended by `pg_terminate_backend` during a COPY,
 /// at the commit of a namespace, and during `broken apply`: one `error:`
 /// line, exit 1, nothing half-done, and a re-run completes.
-@Suite("fault injection: the connection cut (built binary)", .serialized, .enabled(if: postgresEnabled))
+@Suite("fault injection: the connection cut (built binary)", .serialized, .enabled(if: TestBackends.postgresEnabled))
 struct ConnectionCutTests {
     static let seed: UInt64 = ProcessInfo.processInfo.environment["RETUPLE_FAULT_SEED"].flatMap { UInt64($0) }
         ?? UInt64.random(in: 1...UInt64.max)

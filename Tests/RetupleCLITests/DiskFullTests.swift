@@ -90,7 +90,7 @@ struct DiskFullTests {
         }
     }
 
-    @Test("PostgreSQL: the unified table and its indexes in a tablespace whose file system fills during a COPY", .enabled(if: postgresEnabled))
+    @Test("PostgreSQL: the unified table and its indexes in a tablespace whose file system fills during a COPY", .enabled(if: TestBackends.postgresEnabled))
     func postgresTablespaceFull() throws {
         let owner = try #require(SmallFilesystem.postgresOwner, "no postgres account")
         let admin = try #require(TestPostgres.adminDSN)
@@ -104,8 +104,8 @@ struct DiskFullTests {
             for (number, share) in Self.shares.enumerated() {
                 try SmallFilesystem.with(bytes: growth * 2 + (8 << 20), owner: owner) { small in
                     let tablespace = "retuple_test_small_\(UUID().uuidString.prefix(8).lowercased())"
-                    try Self.withDatabase(admin) { try $0.execute("CREATE TABLESPACE \(tablespace) LOCATION '\(small.path)'") }
-                    defer { _ = try? Self.withDatabase(admin) { try $0.execute("DROP TABLESPACE IF EXISTS \(tablespace)") } }
+                    _ = try Self.withDatabase(admin) { try $0.execute("CREATE TABLESPACE \(tablespace) LOCATION '\(small.path)'") }
+                    defer { _ = try? Self.withDatabase(admin) { _ = try $0.execute("DROP TABLESPACE IF EXISTS \(tablespace)") } }
                     try template.withCopy { workspace in
                         try workspace.withDatabase { database in
                             try database.execute("ALTER TABLE keto_relation_tuples SET TABLESPACE \(tablespace)")

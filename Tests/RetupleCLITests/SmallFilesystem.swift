@@ -54,7 +54,7 @@ final class SmallFilesystem {
     func fill(leaving bytes: Int) throws {
         let toWrite = freeBytes - bytes
         guard toWrite > 0 else { return }
-        FileManager.default.createFile(atPath: filler, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: filler))
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
         defer { try? handle.close() }
         let chunk = Data(count: 1 << 20)
