@@ -85,10 +85,13 @@ public struct LatestSchemaMigrator {
     ///   them; nothing is changed then.
     public func applyPending(conversion: (any LatestTupleConversion)?) throws -> UpResult {
         try database.transaction {
+            // Created as Keto's migrator creates it on an empty database,
+            // with its index on version_self; one that exists is left as
+            // it is, as that migrator leaves it.
             if try !database.tableExists(UnifiedSchema.bookkeepingTable) {
                 try database.executeScript(UnifiedSchema.bookkeepingDDL)
+                try database.executeScript(LatestSchema.bookkeepingSelfIndex)
             }
-            try database.executeScript(LatestSchema.bookkeepingSelfIndex)
             let pending = try pendingMigrations()
             let pendingVersions = Set(pending.map(\.version))
             for migration in UnifiedSchema.migrations where pendingVersions.contains(migration.version) {
