@@ -1,0 +1,68 @@
+import Foundation
+import RetupleCore
+import RetupleTestSupport
+import Testing
+
+extension Runbook {
+    /// `runbooks/upgrade-keto-v0.6-to-latest.md` in this repository.
+    static let upgradeToLatest = upgrade.deletingLastPathComponent().appendingPathComponent("upgrade-keto-v0.6-to-latest.md")
+}
+
+/// `runbooks/upgrade-keto-v0.6-to-latest.md`, executed on both backends
+/// (`RunbookTests.Run`: every `sh` block of the backend in order, `bash
+/// -euo pipefail`, the documented variables set to a copy of the demo v0.6
+/// database), so that the runbook cannot drift from the tool. Afterwards
+/// the database is in the latest form, no legacy table is left, `verify`
+/// passes and every legacy row is migrated, recorded broken or recreated.
+@Suite("runbook: upgrade Keto v0.6 to the latest form")
+struct LatestRunbookTests {
+    @Test("every shell block names its backend, and both backends have the whole procedure")
+    func conventions() throws {
+        let runbook = try Runbook(contentsOf: Runbook.upgradeToLatest)
+        runbook.recordShellBlocksWithoutTarget("upgrade-keto-v0.6-to-latest.md")
+        for backend in DatabaseBackend.allCases {
+            #expect(runbook.blocks(for: backend).count >= 8, "\(backend): \(runbook.blocks(for: backend).count) blocks")
+        }
+    }
+
+    @Test("SQLite: the runbook takes the demo database to the latest form")
+    func sqlite() throws {
+        try RunbookTests.requireTools(RunbookTests.commonTools)
+        let run = try RunbookTests.Run(backend: .sqlite)
+        try run.setUpSQLiteDemo()
+        try Self.perform(run)
+    }
+
+    @Test("PostgreSQL: the runbook takes the demo database to the latest form", .enabled(if: TestPostgres.isAvailable || TestPostgres.isRequired))
+    func postgres() throws {
+        try RunbookTests.requireTools(RunbookTests.commonTools + ["psql", "pg_dump", "pg_restore", "createdb", "dropdb"])
+        let adminDSN = try #require(TestPostgres.adminDSN, "RETUPLE_TEST_POSTGRES_DSN is not set: run the tests through scripts/test")
+        let run = try RunbookTests.Run(backend: .postgres)
+        let server = try RunbookTests.Server(dsn: adminDSN)
+        try TestPostgres.withFreshDatabase { dsn in
+            let name = try #require(URLComponents(string: dsn)).path.dropFirst()
+            run.variables.merge(server.variables(database: String(name))) { $1 }
+            run.variables["DSN"] = "dbname=\(name)"
+            run.variables["SCRATCH_DB"] = "\(name)_scratch"
+            defer { _ = try? run.shell(#"dropdb --if-exists "$SCRATCH_DB""#) }
+            try run.writeConfig(dsn: dsn)
+            try run.loadDemoFixture(dsn: dsn)
+            try Self.perform(run)
+        }
+    }
+
+    static func perform(_ run: RunbookTests.Run) throws {
+        let runbook = try Runbook(contentsOf: Runbook.upgradeToLatest)
+        for name in run.variables.keys.sorted() where !runbook.documents(name) {
+            Issue.record("the test sets \(name), which the runbook does not document")
+        }
+        try run.perform(runbook.blocks(for: run.backend))
+        let status = try run.shell(#"retuple status -c "$KETO_CONFIG""#)
+        #expect(status.stdout.hasPrefix("schema applied=17 pending=0 state=up_to_date form=latest\n"), "\(status.stdout)")
+        #expect(status.stdout.contains("legacy tables: none left"))
+        let verify = try run.shell(#"retuple verify -c "$KETO_CONFIG""#)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let doctor = try run.shell(#"retuple doctor -c "$KETO_CONFIG""#)
+        #expect(doctor.stdout.contains("latest form") && doctor.stdout.contains("the catalog matches it"), "\(doctor.stdout)")
+    }
+}
