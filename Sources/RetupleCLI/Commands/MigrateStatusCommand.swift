@@ -34,8 +34,9 @@ struct MigrateStatusCommand: ParsableCommand {
             let name = state.migration.name.padding(toLength: 15, withPad: " ", startingAt: 0)
             context.console.result("\(state.migration.version)  \(name) \(state.isApplied ? "applied" : "pending")")
         }
-        if let form {
-            context.console.result("form: \(form.rawValue), which \(form.ketoReleases) read" + (form == .v07 ? "; `migrate up --to latest` continues to the latest form" : ""))
+        // The v0.7 form's listing stays as it was; `-f json` names either form.
+        if form == .latest {
+            context.console.result("form: latest, which \(SchemaForm.latest.ketoReleases) read")
         }
         context.console.result(pending == 0 ? "the unified schema is up to date" : "\(pending) of \(states.count) migrations pending")
     }

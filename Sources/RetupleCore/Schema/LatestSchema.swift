@@ -101,6 +101,13 @@ public enum LatestSchema {
         """
     }
 
+    /// The names of the five indexes `tupleIndexes(on:)` creates.
+    static let tupleIndexNames = [
+        "keto_relation_tuples_uuid_subject_ids_idx", "keto_relation_tuples_uuid_subject_sets_idx",
+        "keto_relation_tuples_uuid_full_idx", "keto_relation_tuples_uuid_reverse_subject_ids_idx",
+        "keto_relation_tuples_uuid_reverse_subject_sets_idx",
+    ]
+
     /// The five indexes of the UUID table, created on `table`; they keep
     /// their `keto_relation_tuples_uuid_*` names after the rename.
     static func tupleIndexes(on table: String) -> String {

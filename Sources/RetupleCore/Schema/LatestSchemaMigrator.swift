@@ -131,7 +131,14 @@ public struct LatestSchemaMigrator {
             var converted = 0
             if converting {
                 if rows > 0, let conversion {
+                    // The new table is empty: its five indexes are built once
+                    // after the rows, by the same statements that made them,
+                    // instead of growing row by row.
+                    for name in LatestSchema.tupleIndexNames {
+                        try database.execute("DROP INDEX \(name)")
+                    }
                     converted = try conversion.convert(database, rowsIn: LatestSchema.v07TableAside, into: "keto_relation_tuples")
+                    try database.executeScript(LatestSchema.tupleIndexes(on: "keto_relation_tuples"))
                 }
                 guard converted == rows else {
                     throw RetupleError("keto_relation_tuples: converted \(converted) of \(rows) rows; rolled back")
