@@ -25,6 +25,9 @@ public struct LegacyTupleTransformer {
     /// The longest value, in characters, the unified text columns take.
     public static let maximumLength = 64
 
+    /// The schema the rows are written to; it decides which values are
+    /// too long (`SchemaForm.limits`).
+    public let form: SchemaForm
     private let namespaceIDs: [NamespaceName: Int32]
     private var rowKey: LegacyRowKey
 
@@ -32,8 +35,10 @@ public struct LegacyTupleTransformer {
     ///   - namespace: the namespace of the legacy table.
     ///   - networkID: the network the unified rows belong to (`nid`).
     ///   - configuration: resolves subject-set namespace names to ids.
-    public init(namespace: Namespace, networkID: UUID, configuration: Configuration) {
+    ///   - form: the schema the rows are written to; Keto v0.7's unless given.
+    public init(namespace: Namespace, networkID: UUID, configuration: Configuration, form: SchemaForm = .v07) {
         self.namespace = namespace
+        self.form = form
         namespaceIDs = Dictionary(configuration.namespaces.map { (NamespaceName($0.name), $0.id) }, uniquingKeysWith: { first, _ in first })
         rowKey = LegacyRowKey(networkID: networkID, namespaceID: namespace.id)
     }
@@ -72,8 +77,11 @@ public struct LegacyTupleTransformer {
         if subject == .malformed {
             return broken(.malformedSubject, "subject \(quoted(subjectText)) contains # but is not namespace:object#relation")
         }
-        if let (column, value) = firstOverlongColumn(object: object, relation: relation, subject: subject) {
+        if form == .v07, let (column, value) = firstOverlongColumn(object: object, relation: relation, subject: subject) {
             return broken(.tooLong, "\(column) is \(value.unicodeScalars.count) characters, over the \(Self.maximumLength) keto_relation_tuples.\(column) holds")
+        }
+        if form == .latest, let (column, value, limit) = SchemaForm.firstOverlongLatestColumn(namespace: namespace.name, relation: relation, subject: subject) {
+            return broken(.tooLong, "\(column) is \(value.unicodeScalars.count) characters, over the \(limit) keto_relation_tuples.\(column) holds")
         }
 
         let unifiedSubject: TupleSubject

@@ -116,7 +116,7 @@ struct BenchCommand: ParsableCommand {
     private func plan() throws -> BenchPlan {
         let chosen = try methods.split(separator: ",").map { letter in
             guard let method = BenchMethod(rawValue: letter.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--methods \(methods): expected letters among a, b, c, d")
+                throw ValidationError("--methods \(methods): expected letters among a, b, c, d, e, f")
             }
             return method
         }

@@ -13,6 +13,15 @@ enum BenchMethod: String, CaseIterable, Codable, Sendable, Comparable {
     /// Keto v0.7's own algorithm: OFFSET pages of 100, one INSERT per row,
     /// one transaction per namespace.
     case ketoStyle = "d"
+    /// `retuple namespace migrate legacy -y` into the latest form (after
+    /// `migrate up --to latest`), the built binary.
+    case retupleLatest = "e"
+    /// `retuple migrate up --to latest -c` converting the rows of the v0.7
+    /// form that (a) leaves, the built binary.
+    case retupleConversion = "f"
+
+    /// Whether the method's rows are in the latest form.
+    var writesLatestForm: Bool { self == .retupleLatest || self == .retupleConversion }
 
     /// A short label for tables and progress lines.
     var label: String {
@@ -21,6 +30,8 @@ enum BenchMethod: String, CaseIterable, Codable, Sendable, Comparable {
         case .insertSelect: "(b) INSERT…SELECT"
         case .loadThenIndex: "(c) load, then index"
         case .ketoStyle: "(d) Keto-v0.7-style"
+        case .retupleLatest: "(e) retuple, latest form"
+        case .retupleConversion: "(f) retuple, v0.7 form to latest"
         }
     }
 

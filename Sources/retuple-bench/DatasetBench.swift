@@ -16,15 +16,28 @@ struct DatasetBench {
     func run() throws -> [Measurement] {
         var measurements: [Measurement] = []
         var reference: (digest: UnifiedRowsDigest, method: BenchMethod)?
+        var latestReference: (digest: UnifiedRowsDigest, method: BenchMethod)?
         for run in 1...runs {
             for method in methods {
                 let (seconds, peakRSS, digest) = try measure(method, run: run)
                 let name = "\(dataset.backend.rawValue) \(dataset.generated.tuples) run \(run) \(method.label)"
-                guard digest.rows == dataset.generated.expectedUnifiedRows else {
-                    throw BenchError("\(name) produced \(digest.rows) unified rows, expected \(dataset.generated.expectedUnifiedRows) (legacy \(dataset.generated.tuples) − broken \(dataset.generated.broken))")
+                let expected = method == .retupleLatest ? dataset.generated.expectedLatestRows : dataset.generated.expectedUnifiedRows
+                guard digest.rows == expected else {
+                    throw BenchError("\(name) produced \(digest.rows) unified rows, expected \(expected) (legacy \(dataset.generated.tuples) − broken \(dataset.generated.broken))")
                 }
                 let check: String
-                if let reference {
+                // The latest form's direct path also holds the rows v0.7 cannot: compared among its own runs.
+                if method == .retupleLatest && dataset.generated.tooLong > 0 {
+                    if let latestReference {
+                        guard latestReference.digest == digest else {
+                            throw BenchError("\(name) produced other rows than run 1 \(latestReference.method.label): \(digest) vs \(latestReference.digest)")
+                        }
+                        check = "the same as run 1 \(latestReference.method.label)"
+                    } else {
+                        latestReference = (digest, method)
+                        check = "the reference for the latest form's runs"
+                    }
+                } else if let reference {
                     guard reference.digest == digest else {
                         throw BenchError("\(name) produced other unified rows than run 1 \(reference.method.label): \(digest) vs \(reference.digest)")
                     }
@@ -51,12 +64,29 @@ struct DatasetBench {
         let dsn = try dataset.makeCopy()
         defer { try? dataset.removeCopy() }
         let tag = "\(dataset.backend.rawValue)-\(dataset.generated.tuples)-\(run)-\(method.rawValue)"
-        try tools.runChecked("retuple", ["migrate", "up", "--dsn", dsn, "-y"], logName: "migrate-up-\(tag)")
+        try tools.runChecked(
+            "retuple", ["migrate", "up", "--dsn", dsn, "-y"] + (method == .retupleLatest ? ["--to", "latest"] : []),
+            logName: "migrate-up-\(tag)"
+        )
+        if method == .retupleConversion {
+            try tools.runChecked(
+                "retuple",
+                ["namespace", "migrate", "legacy", "--dsn", dsn, "-c", dataset.generated.configPath, "-y",
+                 "--report", tools.logDirectory + "/report-\(tag).jsonl"],
+                logName: "migrate-legacy-\(tag)", allowedStatus: [dataset.generated.broken > 0 ? 3 : 0]
+            )
+        }
         try dataset.settle()
 
         var seconds: Double
         var peakRSS: Int?
-        if method == .retuple {
+        if method == .retupleConversion {
+            let (outcome, peak) = try tools.runChecked(
+                "retuple", ["migrate", "up", "--to", "latest", "--dsn", dsn, "-c", dataset.generated.configPath, "-y"],
+                logName: "migrate-up-latest-\(tag)", measuringMemory: true
+            )
+            (seconds, peakRSS) = (outcome.seconds, peak)
+        } else if method == .retuple || method == .retupleLatest {
             let (outcome, peak) = try tools.runChecked(
                 "retuple",
                 ["namespace", "migrate", "legacy", "--dsn", dsn, "-c", dataset.generated.configPath, "-y",
@@ -75,13 +105,16 @@ struct DatasetBench {
             case .insertSelect: try InDatabaseMigration(database: database, configuration: configuration).insertSelect()
             case .loadThenIndex: try InDatabaseMigration(database: database, configuration: configuration).loadThenIndex()
             case .ketoStyle: try KetoStyleMigration(database: database, configuration: configuration).run()
-            case .retuple: preconditionFailure("handled above")
+            case .retuple, .retupleLatest, .retupleConversion: preconditionFailure("handled above")
             }
             seconds = started.duration(to: .now).seconds
         }
 
         let database = try openDatabase(try DataSourceName(parsing: dsn))
         defer { database.close() }
-        return (seconds, peakRSS, try UnifiedRowsDigest.of(database))
+        let digest = method.writesLatestForm
+            ? try UnifiedRowsDigest.ofLatestForm(database, configuration: dataset.generated.configuration)
+            : try UnifiedRowsDigest.of(database)
+        return (seconds, peakRSS, digest)
     }
 }

@@ -17,6 +17,9 @@ struct DatasetPlan: Sendable {
 struct GeneratedLegacy {
     let tuples: Int
     let broken: Int
+    /// Broken rows that are broken only by v0.7's 64-character columns;
+    /// the latest form takes them.
+    var tooLong = 0
     let configPath: String
     let configuration: Configuration
     let generatorSeconds: Double
@@ -24,6 +27,8 @@ struct GeneratedLegacy {
     /// The unified rows every method must produce: one per legacy row
     /// that is not broken (the generator's valid rows have distinct keys).
     var expectedUnifiedRows: Int { tuples - broken }
+    /// The rows the latest form holds after the legacy migration.
+    var expectedLatestRows: Int { tuples - broken + tooLong }
 }
 
 /// A v0.6 database generated once, and fresh copies of it for each run.
@@ -61,10 +66,12 @@ extension LegacyDataset {
         guard let tuples = figures["tuples"].flatMap(Int.init), let broken = figures["broken"].flatMap(Int.init) else {
             throw BenchError("retuple-fixtures generate printed no summary: \(try outcome.output())")
         }
-        return GeneratedLegacy(
+        var generated = GeneratedLegacy(
             tuples: tuples, broken: broken, configPath: configPath,
             configuration: try Configuration.load(path: configPath), generatorSeconds: outcome.seconds
         )
+        generated.tooLong = figures["too_long"].flatMap(Int.init) ?? 0
+        return generated
     }
 }
 

@@ -41,7 +41,7 @@ struct UnifiedRowsDigest: Equatable, CustomStringConvertible {
                 throw BenchError("a unified row has commit_time \(row[8]), which is not a time")
             }
             var hash = FNV1a128()
-            for column in 1..<8 { hash.add(row[column]) }
+            for column in 1..<8 { hash.add(column == 1 || column == 5 ? integerValue(row[column]) : row[column]) }
             hash.add(.text(commitTime.sqliteText))
             digest.rows += 1
             digest.sum &+= hash.value
@@ -52,6 +52,55 @@ struct UnifiedRowsDigest: Equatable, CustomStringConvertible {
 
 /// 128-bit FNV-1a over a row's values, each tagged by its kind so that
 /// NULL, an integer and text of the same digits differ.
+extension UnifiedRowsDigest {
+    /// The digest of latest-form rows read back as v0.7 rows: each UUID
+    /// replaced by its string from `keto_uuid_mappings`, each namespace
+    /// name by its configured id; equal to `of(_:)` of the same tuples.
+    static func ofLatestForm(_ database: any Database, configuration: Configuration) throws -> UnifiedRowsDigest {
+        guard let network = try Network.currentID(in: database) else {
+            throw BenchError("no network in \(database.location)")
+        }
+        func id(_ name: DatabaseValue) throws -> DatabaseValue {
+            guard let text = name.text else { return .null }
+            guard let namespace = configuration.namespace(named: text) else { throw BenchError("namespace \(text) is not configured") }
+            return .integer(Int64(namespace.id))
+        }
+        var digest = UnifiedRowsDigest()
+        try database.forEachRow(
+            """
+            SELECT t.nid, t.namespace, o.string_representation, t.relation, s.string_representation,
+                t.subject_set_namespace, so.string_representation, t.subject_set_relation, t.commit_time
+            FROM keto_relation_tuples t
+            LEFT JOIN keto_uuid_mappings o ON o.id = t.object
+            LEFT JOIN keto_uuid_mappings s ON s.id = t.subject_id
+            LEFT JOIN keto_uuid_mappings so ON so.id = t.subject_set_object
+            """, []
+        ) { row in
+            guard row[0].text?.lowercased() == network.lowercased() else {
+                throw BenchError("a row has nid \(row[0]), not the network \(network)")
+            }
+            guard row[2].text != nil, row[4].text != nil || row[6].text != nil else {
+                throw BenchError("a row's object or subject has no mapping")
+            }
+            guard let commitTime = LegacyCommitTime.parse(row[8]) else {
+                throw BenchError("a row has commit_time \(row[8]), which is not a time")
+            }
+            var hash = FNV1a128()
+            for column in 1..<8 { hash.add(column == 1 || column == 5 ? try id(row[column]) : row[column]) }
+            hash.add(.text(commitTime.sqliteText))
+            digest.rows += 1
+            digest.sum &+= hash.value
+        }
+        return digest
+    }
+}
+
+/// A namespace id column as an integer, whichever way the driver read it.
+private func integerValue(_ value: DatabaseValue) -> DatabaseValue {
+    if case .text(let text) = value, let integer = Int64(text) { return .integer(integer) }
+    return value
+}
+
 private struct FNV1a128 {
     private(set) var value: UInt128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d
     private static let prime: UInt128 = 0x0000_0000_0100_0000_0000_0000_0000_013b

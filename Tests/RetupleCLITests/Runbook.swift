@@ -15,6 +15,8 @@ import Testing
 struct Runbook {
     /// `runbooks/upgrade-keto-v0.6-to-v0.7.md` in this repository.
     static let upgrade = repositoryRoot.appendingPathComponent("runbooks/upgrade-keto-v0.6-to-v0.7.md")
+    /// `runbooks/upgrade-keto-v0.6-to-latest.md`.
+    static let upgradeToLatest = repositoryRoot.appendingPathComponent("runbooks/upgrade-keto-v0.6-to-latest.md")
     /// `runbooks/rollback.md`: run after `upgrade`, on what it left.
     static let rollback = repositoryRoot.appendingPathComponent("runbooks/rollback.md")
     /// `runbooks/recreate-broken-tuples.md`.

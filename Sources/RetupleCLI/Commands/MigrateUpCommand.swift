@@ -19,8 +19,12 @@ struct MigrateUpCommand: ParsableCommand {
 
     @OptionGroup var answer: YesOption
 
+    @Option(help: "The schema to land on: v0.7 (Keto v0.7/v0.8) or latest (Keto v0.11.1 through v26.2.0; converts Keto v0.7 tuples, with -c).")
+    var to: SchemaForm = .v07
+
     func run() throws {
         let context = try CommandContext(options: options)
+        if to == .latest { return try runLatest(context) }
         let dsn: DataSourceName
         if let targetDSN = try target.dataSourceName() {
             try context.ensureTargetIsNotSource(targetDSN)
@@ -48,7 +52,7 @@ struct MigrateUpCommand: ParsableCommand {
     }
 
     /// Shows the plan and asks, unless `-y`.
-    private func approve(_ pending: [SchemaMigration], on location: String, _ context: CommandContext) -> Bool {
+    func approve(_ pending: [SchemaMigration], on location: String, _ context: CommandContext) -> Bool {
         context.console.info("pending migrations on \(location):")
         for migration in pending {
             context.console.info("  \(migration.version)  \(migration.name)")

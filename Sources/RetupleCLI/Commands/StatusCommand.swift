@@ -69,15 +69,19 @@ struct StatusCommand: ParsableCommand {
             try console.json(StatusDocument(
                 schema: .init(applied: status.appliedMigrations, pending: status.pendingMigrations),
                 legacy: status.legacyTables.map { .init(name: name($0.namespaceID), id: $0.namespaceID, table: $0.table, rows: $0.rows) },
-                unified: status.unifiedRows.map { .init(name: name($0.namespaceID), id: $0.namespaceID, rows: $0.rows) },
+                unified: status.unifiedRows.map { rows in
+                    let id = rows.namespace.map { namespace in names.first { $0.value == namespace }?.key ?? -1 } ?? rows.namespaceID
+                    return .init(name: rows.namespace ?? name(rows.namespaceID), id: id, rows: rows.rows)
+                },
                 broken: status.brokenRows.map { .init(name: name($0.namespaceID), id: $0.namespaceID, recorded: $0.recorded, unresolved: $0.unresolved) }
             ))
             return
         }
-        console.result(keyValueLine("schema", [
-            "applied": String(status.appliedMigrations), "pending": String(status.pendingMigrations),
-            "state": status.pendingMigrations == 0 ? "up_to_date" : "migrate_up_needed",
-        ]))
+        let applied = String(status.appliedMigrations), pending = String(status.pendingMigrations)
+        let state = status.pendingMigrations == 0 ? "up_to_date" : "migrate_up_needed"
+        console.result(status.form == .latest
+            ? keyValueLine("schema", ["applied": applied, "pending": pending, "state": state, "form": "latest"])
+            : keyValueLine("schema", ["applied": applied, "pending": pending, "state": state]))
         if status.legacyTables.isEmpty { console.result("legacy tables: none left") }
         for table in status.legacyTables {
             console.result(keyValueLine("legacy", [
@@ -85,6 +89,11 @@ struct StatusCommand: ParsableCommand {
             ]))
         }
         for rows in status.unifiedRows {
+            if let namespace = rows.namespace {
+                let id = names.first { $0.value == namespace }.map { String($0.key) } ?? "-"
+                console.result(keyValueLine("unified", ["namespace": namespace, "id": id, "rows": String(rows.rows)]))
+                continue
+            }
             console.result(keyValueLine("unified", ["namespace": name(rows.namespaceID) ?? "-", "id": String(rows.namespaceID), "rows": String(rows.rows)]))
         }
         for rows in status.brokenRows {

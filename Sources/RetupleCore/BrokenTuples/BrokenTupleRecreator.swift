@@ -35,6 +35,8 @@ public final class BrokenTupleRecreator {
     private let lock: MigrationLock
     private let networkID: String
     private let networkUUID: UUID
+    /// The form of `keto_relation_tuples`: the tuples are written in it.
+    private let form: SchemaForm
 
     /// The UUID namespace of the keys of tuples written by hand:
     /// `uuid5(NAMESPACE_URL, "https://github.com/retuple/retuple#recreated-tuple")`.
@@ -47,6 +49,7 @@ public final class BrokenTupleRecreator {
         self.configuration = configuration
         lock = MigrationLock(database: database, timeout: .seconds(30))
         (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied()
+        form = try SchemaForm.current(in: database) ?? .v07
     }
 
     /// Checks every line and, when none is rejected, writes the tuples and
@@ -80,7 +83,10 @@ public final class BrokenTupleRecreator {
                 }
                 guard result.rejected.isEmpty else { throw RollingBack(value: result) }
 
-                let writer = UnifiedTupleWriter(database: database, networkID: networkID, skipsPresentRows: true)
+                let writer: any TupleRowWriter = switch form {
+                case .v07: UnifiedTupleWriter(database: database, networkID: networkID, skipsPresentRows: true)
+                case .latest: LatestTupleWriter(database: database, configuration: configuration, networkID: networkUUID, skipsPresentRows: true)
+                }
                 try writer.write { emit in try plan.inserts.forEach(emit) }
                 for key in plan.resolutions {
                     if try BrokenTupleTable.resolve(key, at: commitTime, in: database) { result.resolved += 1 }
@@ -120,7 +126,7 @@ public final class BrokenTupleRecreator {
         guard let namespace = configuration.namespace(named: line.tuple.namespace) else {
             throw reject(.unknownNamespace, "namespace \(quoted(line.tuple.namespace)) is not in the configuration")
         }
-        var transformer = LegacyTupleTransformer(namespace: namespace, networkID: networkUUID, configuration: configuration)
+        var transformer = LegacyTupleTransformer(namespace: namespace, networkID: networkUUID, configuration: configuration, form: form)
         var tuple: UnifiedTuple
         switch transformer.transform(recreating: line.tuple, commitTime: commitTime) {
         case .success(let unified): tuple = unified
@@ -170,6 +176,7 @@ public final class BrokenTupleRecreator {
         ) != nil {
             return true
         }
+        if form == .latest { return try isPresentInLatestForm(tuple) }
         let common: [DatabaseValue] = [.text(networkID), .integer(Int64(tuple.namespaceID)), .text(tuple.object), .text(tuple.relation)]
         let same = "SELECT 1 FROM \(table) WHERE nid = ? AND namespace_id = ? AND object = ? AND relation = ? AND "
         switch tuple.subject {
@@ -181,6 +188,27 @@ public final class BrokenTupleRecreator {
             return try database.scalar(
                 same + "subject_id IS NULL AND subject_set_namespace_id = ? AND subject_set_object = ? AND subject_set_relation = ? LIMIT 1",
                 common + [.integer(Int64(namespaceID)), .text(object), .text(relation)]
+            ) != nil
+        }
+    }
+}
+
+extension BrokenTupleRecreator {
+    /// `isPresent` in the latest form: the same content is the same
+    /// namespace name, relation and UUIDs of object and subject.
+    fileprivate func isPresentInLatestForm(_ tuple: UnifiedTuple) throws -> Bool {
+        let latest = try LatestTupleMapper(configuration: configuration).map(tuple, networkID: networkUUID)
+        let common: [DatabaseValue] = [.text(networkID), .text(latest.namespace), .text(latest.object.lowercasedString), .text(latest.relation)]
+        let same = "SELECT 1 FROM keto_relation_tuples WHERE nid = ? AND namespace = ? AND object = ? AND relation = ? AND "
+        switch latest.subject {
+        case .id(let id):
+            return try database.scalar(
+                same + "subject_id = ? AND subject_set_namespace IS NULL LIMIT 1", common + [.text(id.lowercasedString)]
+            ) != nil
+        case .set(let namespace, let object, let relation):
+            return try database.scalar(
+                same + "subject_id IS NULL AND subject_set_namespace = ? AND subject_set_object = ? AND subject_set_relation = ? LIMIT 1",
+                common + [.text(namespace), .text(object.lowercasedString), .text(relation)]
             ) != nil
         }
     }

@@ -9,7 +9,10 @@ enum SchemaDiagnosis {
     /// v0.7 needs the schema).
     static func schema(_ session: DoctorSession) throws -> DoctorCheck {
         let database = session.database
-        let states = try SchemaMigrator(database: database, logger: session.logger).states()
+        let form = try SchemaForm.current(in: database)
+        let states = form == .latest
+            ? try LatestSchemaMigrator(database: database, logger: session.logger).states()
+            : try SchemaMigrator(database: database, logger: session.logger).states()
         let pending = states.filter { !$0.isApplied }
         guard pending.isEmpty else {
             let legacy = try session.legacyTables().count
@@ -25,7 +28,7 @@ enum SchemaDiagnosis {
         guard let network = try Network.currentID(in: database) else {
             return DoctorCheck(.schema, .fail, "every migration is applied but networks holds no row; the tuples need one", fix: "retuple migrate up")
         }
-        return DoctorCheck(.schema, .ok, "all \(states.count) unified-schema migrations applied; network \(network)")
+        return try SchemaShape.check(database, form: form ?? .v07, applied: states.count, network: network)
     }
 
     /// Legacy tables against the configured namespaces (docs/contract.md). A table whose id is not configured fails, as the

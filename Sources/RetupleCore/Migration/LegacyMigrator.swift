@@ -30,6 +30,8 @@ public final class LegacyMigrator {
     private let sourceLock: MigrationLock
     private let networkID: String
     private let networkUUID: UUID
+    /// The form of the target's tuple table: the rows are written in it.
+    public let form: SchemaForm
 
     /// Rows gathered before they are written in one batch.
     public var batchSize = 10_000
@@ -71,6 +73,7 @@ public final class LegacyMigrator {
         sourceLock = MigrationLock(database: self.source, timeout: lockTimeout)
         let fix = self.source === database ? "retuple migrate up" : "retuple migrate up --target-dsn …"
         (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied(fix: fix)
+        form = try SchemaForm.current(in: database) ?? .v07
         try database.prepareForMigration(pageCacheMiB: sqlitePageCacheMiB)
     }
 
@@ -182,7 +185,7 @@ public final class LegacyMigrator {
 
     /// A transformer for `table`'s rows.
     func transformer(for table: LegacyTable) -> LegacyTupleTransformer {
-        LegacyTupleTransformer(namespace: table.namespace, networkID: networkUUID, configuration: configuration)
+        LegacyTupleTransformer(namespace: table.namespace, networkID: networkUUID, configuration: configuration, form: form)
     }
 
     /// The query that streams a legacy table's rows, `commit_time` as the
@@ -230,10 +233,7 @@ public final class LegacyMigrator {
         progress?.started(table, rows: legacyCount)
         defer { progress?.finished() }
 
-        let writer = UnifiedTupleWriter(
-            database: database, networkID: networkID,
-            skipsPresentRows: try mayHoldRows(of: table.namespace)
-        )
+        let writer = try tupleWriter(for: table.namespace)
         var transformer = transformer(for: table)
         var result = NamespaceMigrationResult(table: table, legacy: legacyCount)
         var read = 0
@@ -300,16 +300,6 @@ public final class LegacyMigrator {
             "namespace": "\(table.namespace.name)", "table": "\(table.name)", "rows": "\(read)", "broken": "\(result.broken)",
         ])
         return result
-    }
-
-    /// Whether `keto_relation_tuples` may already hold rows of this
-    /// namespace; when it holds none, rows are written without the
-    /// conflict check (on PostgreSQL, COPY straight into the table).
-    private func mayHoldRows(of namespace: Namespace) throws -> Bool {
-        try database.scalar(
-            "SELECT 1 FROM keto_relation_tuples WHERE nid = ? AND namespace_id = ? LIMIT 1",
-            [networkIDValue, .integer(Int64(namespace.id))]
-        ) != nil
     }
 
     private func dropLegacyTables(of table: LegacyTable) throws {

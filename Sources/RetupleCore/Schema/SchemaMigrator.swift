@@ -102,7 +102,12 @@ public struct SchemaMigrator {
     /// - Parameter steps: how many applied migrations to undo; nil for all.
     /// A base migration applied only through Keto v0.6's record is not
     /// retuple's to undo and is left out.
+    /// - Throws: `RetupleError` on a database in the latest form, which
+    ///   retuple does not roll back.
     public func rollbackPlan(steps: Int?) throws -> [SchemaMigration] {
+        if try SchemaForm.current(in: database) == .latest {
+            throw RetupleError("\(database.location) is in the latest form; retuple does not roll it back: restore the backup taken before `migrate up --to latest`")
+        }
         let recorded = try recordedVersions()
         let undoable = UnifiedSchema.migrations.filter { recorded.contains($0.version) }.reversed()
         return Array(undoable.prefix(steps ?? undoable.count))

@@ -16,8 +16,12 @@ public struct StatusReport: Sendable {
     }
 
     public struct NamespaceRows: Sendable {
+        /// The namespace id in the v0.7 form; -1 in the latest form, which
+        /// stores names (`namespace`).
         public let namespaceID: Int64
         public let rows: Int
+        /// The namespace name in the latest form; nil in the v0.7 form.
+        public var namespace: String? = nil
     }
 
     public struct BrokenRows: Sendable {
@@ -26,6 +30,8 @@ public struct StatusReport: Sendable {
         public let unresolved: Int
     }
 
+    /// The form of the tuple table; nil before the schema is applied.
+    public let form: SchemaForm?
     public let appliedMigrations: Int
     public let pendingMigrations: Int
     public let legacyTables: [LegacyTableStatus]
@@ -35,7 +41,10 @@ public struct StatusReport: Sendable {
     /// Reads the status of `database`, or of the legacy tables of `source`
     /// and the rest of `database` when a source is given.
     public init(of database: any Database, legacyTablesIn source: (any Database)? = nil, logger: Logger) throws {
-        let states = try SchemaMigrator(database: database, logger: logger).states()
+        form = try SchemaForm.current(in: database)
+        let states = form == .latest
+            ? try LatestSchemaMigrator(database: database, logger: logger).states()
+            : try SchemaMigrator(database: database, logger: logger).states()
         appliedMigrations = states.filter(\.isApplied).count
         pendingMigrations = states.count - appliedMigrations
         let tables = try database.tableNames()
@@ -45,7 +54,9 @@ public struct StatusReport: Sendable {
                 LegacyTableStatus(namespaceID: $0, table: name, rows: try source.rowCount(of: name))
             }
         }
-        unifiedRows = !tables.contains("keto_relation_tuples") ? [] : try database.allRows(
+        unifiedRows = !tables.contains("keto_relation_tuples") ? [] : form == .latest ? try database.allRows(
+            "SELECT namespace, count(*) FROM keto_relation_tuples GROUP BY namespace ORDER BY namespace"
+        ).map { NamespaceRows(namespaceID: -1, rows: Int($0[1].integer ?? 0), namespace: $0[0].text) } : try database.allRows(
             "SELECT namespace_id, count(*) FROM keto_relation_tuples GROUP BY namespace_id ORDER BY namespace_id"
         ).map { NamespaceRows(namespaceID: $0[0].integer ?? -1, rows: Int($0[1].integer ?? 0)) }
         brokenRows = !tables.contains(BrokenTupleTable.name) ? [] : try database.allRows("""

@@ -1,0 +1,11 @@
+/// The latest form's five indexes as `SchemaInspection` facts: the same on
+/// both backends.
+enum LatestSchemaFacts {
+    static let indexes = [
+        "index keto_relation_tuples_uuid_full_idx (nid, namespace, object, relation, subject_id, subject_set_namespace, subject_set_object, subject_set_relation, commit_time)",
+        "index keto_relation_tuples_uuid_reverse_subject_ids_idx (nid, subject_id, relation, namespace) where subject_set_namespace is null and subject_set_object is null and subject_set_relation is null",
+        "index keto_relation_tuples_uuid_reverse_subject_sets_idx (nid, subject_set_namespace, subject_set_object, subject_set_relation, relation, namespace) where subject_id is null",
+        "index keto_relation_tuples_uuid_subject_ids_idx (nid, namespace, object, relation, subject_id) where subject_set_namespace is null and subject_set_object is null and subject_set_relation is null",
+        "index keto_relation_tuples_uuid_subject_sets_idx (nid, namespace, object, relation, subject_set_namespace, subject_set_object, subject_set_relation) where subject_id is null",
+    ]
+}
