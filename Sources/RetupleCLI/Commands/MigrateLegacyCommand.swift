@@ -76,18 +76,41 @@ struct MigrateLegacyCommand: ParsableCommand {
     func run() throws {
         let started = ContinuousClock.now
         let context = try CommandContext(options: options)
+        let interrupts = Interrupts.install()
+        let presenter = MigrationPresenter(console: context.console, interrupts: interrupts)
         let run = try LegacyMigrationRun(
             .init(name: name, yes: answer.yes, dryRun: dryRun, downOnly: downOnly, force: force, maxBroken: maxBroken, report: report),
-            confirmation: context.console, observer: MigrationPresenter(console: context.console)
+            confirmation: InterruptibleConfirmation(console: context.console, interrupts: interrupts), observer: presenter
         )
         let timeout = DurationText.parse(lockTimeout).flatMap { $0 == .zero ? nil : $0 }
-        try context.withDatabases(target: target, sourceIntent: downOnly ? .readWrite : .readOnly) { source, database in
-            let migrator = try LegacyMigrator(
-                database: database, source: source, configuration: context.configuration ?? Configuration(),
-                logger: context.logger, lockTimeout: timeout, sqlitePageCacheMiB: sqliteCacheMib
-            )
-            migrator.progress = options.quiet ? nil : ProgressDisplay()
-            try run.perform(with: migrator)
+        var interrupted: RunInterrupted?
+        do {
+            try context.withDatabases(target: target, sourceIntent: downOnly ? .readWrite : .readOnly) { source, database in
+                interrupts.register(database.makeCanceller())
+                if source !== database { interrupts.register(source.makeCanceller()) }
+                defer { interrupts.unregisterAll() }
+                let migrator = try LegacyMigrator(
+                    database: database, source: source, configuration: context.configuration ?? Configuration(),
+                    logger: context.logger, lockTimeout: timeout, sqlitePageCacheMiB: sqliteCacheMib
+                )
+                migrator.progress = options.quiet ? nil : ProgressDisplay()
+                migrator.isInterrupted = { interrupts.received != nil }
+                migrator.onLockWait = { presenter.lockWait($0) }
+                do {
+                    try run.perform(with: migrator)
+                } catch let stop as RunInterrupted {
+                    interrupted = stop
+                }
+            }
+        } catch where interrupts.received != nil {
+            // Stopped before or between namespaces (a cancelled lookup, say):
+            // whatever committed was reported.
+            FileHandle.standardError.write(Data("\(interrupts.line())\n".utf8))
+            throw ExitCode(interrupts.exitStatus)
+        }
+        if let interrupted {
+            FileHandle.standardError.write(Data("\(interrupted.summary)\n".utf8))
+            throw ExitCode(interrupts.exitStatus)
         }
         context.logger.info("run finished", metadata: [
             "seconds": "\(Int((ContinuousClock.now - started) / .milliseconds(1)) / 1000)",
