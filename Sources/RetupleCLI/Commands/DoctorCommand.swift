@@ -7,11 +7,17 @@ struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Check connectivity, privileges, schema state, namespaces, broken tuples, locks and server settings.",
-        discussion: """
+        discussion: discussion(
+            """
             One line per check: ok, warn, fail or skip, its name, what was found, and for warn \
             and fail the command or SQL that fixes it. Exits 1 when a check fails; warnings \
             alone exit 0. Changes nothing.
-            """
+            """,
+            examples(
+                "retuple doctor -c keto.yml",
+                "retuple doctor --dsn postgres://keto@db/keto -c keto.yml -f json"
+            )
+        )
     )
 
     @OptionGroup var options: GlobalOptions

@@ -104,7 +104,7 @@ public final class LegacyMigrator {
             : database.legacyTables(configuredBy: configuration)
         guard let name else { return tables }
         guard let namespace = configuration.namespace(named: name) else {
-            throw RetupleError("namespace \(name) is not in the configuration")
+            throw configuration.unknownNamespaceError(name)
         }
         return tables.filter { $0.namespace == namespace }
     }
