@@ -26,6 +26,10 @@ struct DoctorCommand: ParsableCommand {
         let context = try CommandContext(options: options)
         let diagnosis = Diagnosis(dsn: try context.dataSourceName(), configuration: context.configuration, logger: context.logger)
         let count = { (status: DoctorCheck.Status) in diagnosis.checks.filter { $0.status == status }.count }
+        if let recovery = diagnosis.checks.first(where: { $0.name == .recovery }) {
+            // As every command says it, besides the finding.
+            context.console.progress((recovery.found.components(separatedBy: " (rolled back)").first ?? recovery.found) + " (rolled back)")
+        }
         if context.options.format == .json {
             try context.console.json(DoctorDocument(
                 checks: diagnosis.checks.map(DoctorDocument.Check.init), failed: count(.fail), warnings: count(.warn)
