@@ -36,7 +36,7 @@ struct MigrateLegacyNamesTests {
             #expect(single.status == 0, "\(single.stderr)")
             #expect(single.stdout.contains("  with spaces (id 1): 2 rows in keto_0000000001_relation_tuples\n"))
             // Whole lines but for the duration each ends with.
-            let withoutDuration = { (lines: [String]) in lines.map { $0.replacing(/ duration=[0-9]+\.[0-9]{2}s$/, with: "") } }
+            let withoutDuration = { (lines: [String]) in lines.map { $0.replacing(#/ duration=[0-9]+\.[0-9]{2}s$/#, with: "") } }
             #expect(withoutDuration(single.lines.filter { $0.hasPrefix("namespace=") }) == [
                 #"namespace="with spaces" id=1 legacy=2 migrated=2 already_present=0 broken=0 dropped=yes"#,
             ])
