@@ -64,6 +64,9 @@ public final class SQLiteConnection {
         }
     }
 
+    /// The handle, nil once closed.
+    var currentHandle: OpaquePointer? { handle }
+
     var openHandle: OpaquePointer {
         guard let handle else { preconditionFailure("SQLite connection to \(path) used after close()") }
         return handle
@@ -120,5 +123,14 @@ extension SQLiteConnection {
         guard let name = sqlite3_db_filename(openHandle, "main") else { return nil }
         let path = String(cString: name)
         return path.isEmpty ? nil : path
+    }
+}
+
+extension SQLiteConnection {
+    /// Makes the statement running on this connection fail with
+    /// `SQLITE_INTERRUPT` as soon as it can (`sqlite3_interrupt`); safe
+    /// from another thread while the connection is open.
+    public func interrupt() {
+        if let handle = currentHandle { sqlite3_interrupt(handle) }
     }
 }

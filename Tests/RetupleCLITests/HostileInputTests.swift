@@ -227,7 +227,7 @@ struct HostileInputTests {
             let missing = workspace.directory.path("missing.yml")
             inputs.append(("missing file", missing, "cannot read config file \(missing): it does not exist"))
             // Unreadable: a directory, for anyone; a file without read permission, where modes apply (not as root).
-            inputs.append(("a directory", directory.path, "cannot read config file \(directory.path): it cannot be read"))
+            inputs.append(("a directory", directory.path, "cannot read config file \(directory.path): it is a directory; pass the Keto configuration file (-c keto.yml)"))
             if geteuid() != 0 {
                 let locked = workspace.directory.path("locked.yml")
                 try #require(

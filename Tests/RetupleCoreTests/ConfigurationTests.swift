@@ -85,7 +85,7 @@ struct ConfigurationTests {
     @Test("a directory is not a readable file")
     func directoryAsFile() throws {
         let directory = try TemporaryDirectory()
-        #expect(throws: RetupleError("cannot read config file \(directory.url.path): it cannot be read")) {
+        #expect(throws: RetupleError("cannot read config file \(directory.url.path): it is a directory; pass the Keto configuration file (-c keto.yml)")) {
             try Configuration.load(path: directory.url.path)
         }
     }

@@ -32,6 +32,10 @@ struct LegacyMigrationRunTests {
             results.append(result)
             events.append("finished \(result.table.namespace.name)")
         }
+        func namespaceDropped(_ result: NamespaceMigrationResult) {
+            results[results.lastIndex { $0.table == result.table }!] = result
+            events.append("dropped \(result.table.namespace.name)")
+        }
         func namespaceFailed(_ failure: NamespaceFailure) { events.append("failed \(failure.table.namespace.name)") }
         func namespaceGone(_ gone: LegacyTableGone) { events.append("gone \(gone.table.namespace.name)") }
         func informed(_ line: String) { events.append("info \(line)") }

@@ -6,7 +6,8 @@ struct BrokenApplyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Write the tuples of a fixed report (or Keto v0.7 tuples) to keto_relation_tuples, all or nothing.",
-        discussion: """
+        discussion: discussion(
+            """
             FILE is JSON Lines: report lines whose recreate objects were filled in or fixed (as \
             `broken export` writes them), or Keto v0.7 tuples {namespace, object, relation, \
             subject_id | subject_set}. Every line is checked as the migration checks a legacy row; \
@@ -14,12 +15,17 @@ struct BrokenApplyCommand: ParsableCommand {
             written (exit 1). Otherwise, after showing the tuples and asking (unless -y), they are \
             written in one transaction and the broken records they replace are marked resolved. \
             Applying the same file again writes nothing new.
-            """
+            """,
+            examples(
+                "retuple broken apply broken.jsonl -c keto.yml --dry-run",
+                "retuple broken apply broken.jsonl -c keto.yml -y"
+            )
+        )
     )
 
     @OptionGroup var options: GlobalOptions
 
-    @Argument(help: "The JSON Lines file to apply.")
+    @Argument(help: "The JSON Lines file to apply.", completion: .file())
     var file: String
 
     @Flag(help: "Check every line and show what would be written, then roll back.")

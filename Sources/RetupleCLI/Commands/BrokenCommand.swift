@@ -6,11 +6,17 @@ struct BrokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "broken",
         abstract: "List, export and recreate the broken rows recorded in retuple_broken_tuples.",
-        discussion: """
+        discussion: discussion(
+            """
             The migration records every legacy row it cannot carry over. Export them, fix each \
             line's recreate object (a Keto v0.7 tuple), and apply the file: the tuples are written \
             to keto_relation_tuples and the records marked resolved.
             """,
+            examples(
+                "retuple broken export -c keto.yml --output broken.jsonl",
+                "retuple broken apply broken.jsonl -c keto.yml"
+            )
+        ),
         subcommands: [BrokenListCommand.self, BrokenExportCommand.self, BrokenApplyCommand.self]
     )
 }
@@ -29,7 +35,7 @@ struct BrokenRecordSelection: ParsableArguments {
     func namespaceID(in configuration: Configuration?) throws -> Int32? {
         guard let name else { return nil }
         guard let namespace = configuration?.namespace(named: name) else {
-            throw RetupleError("namespace \(name) is not in the configuration")
+            throw (configuration ?? Configuration()).unknownNamespaceError(name)
         }
         return namespace.id
     }

@@ -7,19 +7,25 @@ struct BrokenExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write the broken rows recorded by the migration as JSON Lines in the report's format.",
-        discussion: """
+        discussion: discussion(
+            """
             Unresolved records unless --all. Each line is a report line, as the migration writes it; fill in or \
             fix its recreate object and give the file to `retuple broken apply`. With --output the \
             file is created mode 0600 (replacing one at the path, and empty when nothing is \
             recorded) and a summary is printed; otherwise the lines go to stdout and nothing else \
             does, whatever -f says. Changes nothing in the database.
-            """
+            """,
+            examples(
+                "retuple broken export -c keto.yml --output broken.jsonl",
+                "retuple broken export files -c keto.yml > files-broken.jsonl"
+            )
+        )
     )
 
     @OptionGroup var options: GlobalOptions
     @OptionGroup var selection: BrokenRecordSelection
 
-    @Option(help: "Write to this file (mode 0600) instead of stdout.")
+    @Option(help: "Write to this file (mode 0600) instead of stdout.", completion: .file())
     var output: String?
 
     func validate() throws {

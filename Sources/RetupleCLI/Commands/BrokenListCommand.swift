@@ -6,11 +6,17 @@ struct BrokenListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List the broken rows recorded by the migration (unresolved ones unless --all).",
-        discussion: """
+        discussion: discussion(
+            """
             One line per record, then a line with the counts; with -f json one document. Values \
             are shown as stored: NULL as NULL, bytes that are not UTF-8 as x'…' (exact in json, \
             as in the report). Changes nothing.
-            """
+            """,
+            examples(
+                "retuple broken list -c keto.yml",
+                "retuple broken list files -c keto.yml --all -f json"
+            )
+        )
     )
 
     @OptionGroup var options: GlobalOptions

@@ -36,7 +36,7 @@ struct CommandContext {
     func withDatabase<T>(
         _ dsn: DataSourceName? = nil, intent: OpenIntent = .readWrite, _ body: (any Database) throws -> T
     ) throws -> T {
-        let database = try openDatabase(try dsn ?? dataSourceName(), intent: intent)
+        let database = try openDatabase(try dsn ?? dataSourceName(), intent: intent, recovered: reportRecovery)
         defer { database.close() }
         return try reportingErrors(at: database.location) { try body(database) }
     }
@@ -83,14 +83,20 @@ struct CommandContext {
         source sourceDSN: DataSourceName, _ sourceIntent: OpenIntent, target targetDSN: DataSourceName, _ intent: OpenIntent,
         _ body: (_ source: any Database, _ target: any Database) throws -> T
     ) throws -> T {
-        let source = try openDatabase(sourceDSN, intent: sourceIntent)
+        let source = try openDatabase(sourceDSN, intent: sourceIntent, recovered: reportRecovery)
         defer { source.close() }
-        let target = try openDatabase(targetDSN, intent: intent)
+        let target = try openDatabase(targetDSN, intent: intent, recovered: reportRecovery)
         defer { target.close() }
         return try reportingErrors(at: "source \(source.location), target \(target.location)") {
             try ensureDistinct(source: source, target: target)
             return try body(source, target)
         }
+    }
+
+    /// One line on stderr, in every format and even with `-q`: the file
+    /// changed back to its last commit, and the operator must know.
+    func reportRecovery(_ path: String) {
+        console.progress("recovered an interrupted transaction in \(path) (rolled back)")
     }
 
     /// Runs `body`, naming `location` in any error that does not already

@@ -7,11 +7,17 @@ struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
         abstract: "Check connectivity, privileges, schema state, namespaces, broken tuples, locks and server settings.",
-        discussion: """
+        discussion: discussion(
+            """
             One line per check: ok, warn, fail or skip, its name, what was found, and for warn \
             and fail the command or SQL that fixes it. Exits 1 when a check fails; warnings \
             alone exit 0. Changes nothing.
-            """
+            """,
+            examples(
+                "retuple doctor -c keto.yml",
+                "retuple doctor --dsn postgres://keto@db/keto -c keto.yml -f json"
+            )
+        )
     )
 
     @OptionGroup var options: GlobalOptions
@@ -20,6 +26,10 @@ struct DoctorCommand: ParsableCommand {
         let context = try CommandContext(options: options)
         let diagnosis = Diagnosis(dsn: try context.dataSourceName(), configuration: context.configuration, logger: context.logger)
         let count = { (status: DoctorCheck.Status) in diagnosis.checks.filter { $0.status == status }.count }
+        if let recovery = diagnosis.checks.first(where: { $0.name == .recovery }) {
+            // As every command says it, besides the finding.
+            context.console.progress((recovery.found.components(separatedBy: " (rolled back)").first ?? recovery.found) + " (rolled back)")
+        }
         if context.options.format == .json {
             try context.console.json(DoctorDocument(
                 checks: diagnosis.checks.map(DoctorDocument.Check.init), failed: count(.fail), warnings: count(.warn)

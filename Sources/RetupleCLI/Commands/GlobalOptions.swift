@@ -12,7 +12,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "The database: sqlite://PATH, memory, postgres://… or a libpq key=value string. Default: $DSN, then dsn: in the config file.")
     var dsn: String?
 
-    @Option(name: [.short, .customLong("config")], help: "A Keto configuration file (YAML or JSON) with namespaces: [{id, name}] and optionally dsn:.")
+    @Option(name: [.short, .customLong("config")], help: "A Keto configuration file (YAML or JSON) with namespaces: [{id, name}] and optionally dsn:.", completion: .file())
     var config: String?
 
     @Option(name: [.short, .customLong("format")], help: "Output format: text or json.")

@@ -6,11 +6,17 @@ struct MigrateDownCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "down",
         abstract: "Roll the unified schema back (shows the plan and asks first unless -y).",
-        discussion: """
+        discussion: discussion(
+            """
             Without --steps every migration retuple applied is rolled back. Refuses while \
             keto_relation_tuples holds rows unless --force. A base migration that Keto v0.6 \
             recorded is left in place.
-            """
+            """,
+            examples(
+                "retuple migrate down -c keto.yml --steps 1",
+                "retuple migrate down --dsn postgres://keto@db/keto --force -y"
+            )
+        )
     )
 
     @OptionGroup var options: GlobalOptions

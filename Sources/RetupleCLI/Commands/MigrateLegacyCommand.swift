@@ -9,7 +9,8 @@ struct MigrateLegacyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "legacy",
         abstract: "Move tuples from the legacy per-namespace tables into keto_relation_tuples.",
-        discussion: """
+        discussion: discussion(
+            """
             Each namespace migrates in one transaction. Rows that cannot be carried over \
             faithfully are written to a report file and recorded in retuple_broken_tuples; their \
             namespace keeps its legacy table and the run exits 3. Clean namespaces go on to the \
@@ -20,11 +21,18 @@ struct MigrateLegacyCommand: ParsableCommand {
             read-only snapshot that holds its writers off: nothing is dropped from it. Once the \
             target serves, --down-only --target-dsn drops the source's legacy tables whose rows \
             the target accounts for.
-            """
+            """,
+            examples(
+                "retuple namespace migrate legacy -c keto.yml --dry-run",
+                "retuple namespace migrate legacy -c keto.yml -y | tee migration.log",
+                "retuple namespace migrate legacy files -c keto.yml --lock-timeout 2m --report broken.jsonl",
+                "retuple namespace migrate legacy -c keto.yml --down-only -y"
+            )
+        )
     )
 
     @OptionGroup var options: GlobalOptions
-    @OptionGroup var target: TargetDatabaseOptions
+    @OptionGroup var target: MigrationTargetDatabaseOptions
 
     @Argument(help: "Only the namespace of this name (as in the configuration).")
     var name: String?
@@ -37,7 +45,7 @@ struct MigrateLegacyCommand: ParsableCommand {
     @Flag(help: "Do the whole migration and write the report, then roll back.")
     var dryRun = false
 
-    @Option(help: "The report file for broken rows (default: retuple-broken-tuples-<UTC time>.jsonl here).")
+    @Option(help: "The report file for broken rows (default: retuple-broken-tuples-<UTC time>.jsonl here).", completion: .file())
     var report: String?
 
     @Flag(help: "With --down-only: drop even rows that are not accounted for (they are lost).")
@@ -76,18 +84,41 @@ struct MigrateLegacyCommand: ParsableCommand {
     func run() throws {
         let started = ContinuousClock.now
         let context = try CommandContext(options: options)
+        let interrupts = Interrupts.install()
+        let presenter = MigrationPresenter(console: context.console, interrupts: interrupts)
         let run = try LegacyMigrationRun(
             .init(name: name, yes: answer.yes, dryRun: dryRun, downOnly: downOnly, force: force, maxBroken: maxBroken, report: report),
-            confirmation: context.console, observer: MigrationPresenter(console: context.console)
+            confirmation: InterruptibleConfirmation(console: context.console, interrupts: interrupts), observer: presenter
         )
         let timeout = DurationText.parse(lockTimeout).flatMap { $0 == .zero ? nil : $0 }
-        try context.withDatabases(target: target, sourceIntent: downOnly ? .readWrite : .readOnly) { source, database in
-            let migrator = try LegacyMigrator(
-                database: database, source: source, configuration: context.configuration ?? Configuration(),
-                logger: context.logger, lockTimeout: timeout, sqlitePageCacheMiB: sqliteCacheMib
-            )
-            migrator.progress = options.quiet ? nil : ProgressDisplay()
-            try run.perform(with: migrator)
+        var interrupted: RunInterrupted?
+        do {
+            try context.withDatabases(target: target.options, sourceIntent: downOnly ? .readWrite : .readOnly) { source, database in
+                interrupts.register(database.makeCanceller())
+                if source !== database { interrupts.register(source.makeCanceller()) }
+                defer { interrupts.unregisterAll() }
+                let migrator = try LegacyMigrator(
+                    database: database, source: source, configuration: context.configuration ?? Configuration(),
+                    logger: context.logger, lockTimeout: timeout, sqlitePageCacheMiB: sqliteCacheMib
+                )
+                migrator.progress = options.quiet ? nil : ProgressDisplay()
+                migrator.isInterrupted = { interrupts.received != nil }
+                migrator.onLockWait = { presenter.lockWait($0) }
+                do {
+                    try run.perform(with: migrator)
+                } catch let stop as RunInterrupted {
+                    interrupted = stop
+                }
+            }
+        } catch where interrupts.received != nil {
+            // Stopped before or between namespaces (a cancelled lookup, say):
+            // whatever committed was reported.
+            FileHandle.standardError.write(Data("\(interrupts.line())\n".utf8))
+            throw ExitCode(interrupts.exitStatus)
+        }
+        if let interrupted {
+            FileHandle.standardError.write(Data("\(interrupted.summary)\n".utf8))
+            throw ExitCode(interrupts.exitStatus)
         }
         context.logger.info("run finished", metadata: [
             "seconds": "\(Int((ContinuousClock.now - started) / .milliseconds(1)) / 1000)",

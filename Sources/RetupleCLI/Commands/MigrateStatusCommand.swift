@@ -6,7 +6,11 @@ import RetupleCore
 struct MigrateStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "List every unified-schema migration, applied or pending."
+        abstract: "List every unified-schema migration, applied or pending.",
+        discussion: examples(
+                "retuple migrate status -c keto.yml",
+                "retuple migrate status --dsn postgres://keto@db/keto -f json"
+            )
     )
 
     @OptionGroup var options: GlobalOptions

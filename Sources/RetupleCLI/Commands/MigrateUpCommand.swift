@@ -7,11 +7,18 @@ struct MigrateUpCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
         abstract: "Apply pending unified-schema migrations (shows them and asks first unless -y).",
-        discussion: """
+        discussion: discussion(
+            """
             A missing SQLite file is created, but only once the migrations are approved. With \
             --target-dsn the schema goes into that database, for a cross-database migration; the \
             source (--dsn) is only opened, read-only, to make sure it is another database.
-            """
+            """,
+            examples(
+                "retuple migrate up -c keto.yml",
+                "retuple migrate up --dsn sqlite:///var/lib/keto/keto.sqlite -y",
+                "retuple migrate up --dsn sqlite://keto.sqlite --target-dsn postgres://keto@db/keto -y"
+            )
+        )
     )
 
     @OptionGroup var options: GlobalOptions
@@ -53,9 +60,12 @@ struct MigrateUpCommand: ParsableCommand {
 
     /// Shows the plan and asks, unless `-y`.
     func approve(_ pending: [SchemaMigration], on location: String, _ context: CommandContext) -> Bool {
-        context.console.info("pending migrations on \(location):")
+        // Before a question the list is shown even with -q, and on stderr
+        // with -f json: nobody approves blind.
+        let show = answer.yes ? context.console.info : context.console.notice
+        show("pending migrations on \(location):")
         for migration in pending {
-            context.console.info("  \(migration.version)  \(migration.name)")
+            show("  \(migration.version)  \(migration.name)")
         }
         if answer.yes || context.console.confirm("apply \(pending.count) migrations?") {
             return true

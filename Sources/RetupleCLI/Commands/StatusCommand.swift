@@ -7,15 +7,22 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show legacy tables left, unified and broken rows per namespace, and the schema state.",
-        discussion: """
+        discussion: discussion(
+            """
             With --wait, polls (1s, doubling up to 10s) until no legacy table is left and exits 0 \
             then; with --timeout it gives up after that long and exits 1. For deployment gates. \
             With --target-dsn the legacy tables are the source's (--dsn) and the rest the target's.
-            """
+            """,
+            examples(
+                "retuple status -c keto.yml",
+                "retuple status -c keto.yml --wait --timeout 10m",
+                "retuple status -c keto.yml -f json"
+            )
+        )
     )
 
     @OptionGroup var options: GlobalOptions
-    @OptionGroup var target: TargetDatabaseOptions
+    @OptionGroup var target: ReadTargetDatabaseOptions
 
     @Flag(help: "Block until no legacy table is left.")
     var wait = false
@@ -37,12 +44,19 @@ struct StatusCommand: ParsableCommand {
         let names = Dictionary(
             (context.configuration?.namespaces ?? []).map { (Int64($0.id), $0.name) }, uniquingKeysWith: { first, _ in first }
         )
-        try context.withDatabases(target: target, intent: .readOnly) { source, database in
+        try context.withDatabases(target: target.options, intent: .readOnly) { source, database in
             var status = try StatusReport(of: database, legacyTablesIn: source, logger: context.logger)
             if wait {
                 let deadline = timeout.flatMap(DurationText.parse).map { ContinuousClock.now + $0 }
                 var pause = Duration.seconds(1)
+                var lastShown: ContinuousClock.Instant?
                 while !status.legacyTables.isEmpty {
+                    // How the wait goes, at most every 10 s, on stderr.
+                    if !options.quiet, lastShown.map({ ContinuousClock.now - $0 >= .seconds(10) }) ?? true {
+                        lastShown = ContinuousClock.now
+                        let tables = status.legacyTables.map { names[$0.namespaceID] ?? $0.table }
+                        context.console.progress("\(tables.count) legacy tables left (\(tables.joined(separator: ", ")))")
+                    }
                     var nap = pause
                     if let deadline {
                         let left = deadline - ContinuousClock.now

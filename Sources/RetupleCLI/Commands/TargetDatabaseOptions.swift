@@ -7,7 +7,7 @@ import RetupleCore
 /// the config file then names the source, which is only read (but by
 /// `--down-only`'s drops).
 struct TargetDatabaseOptions: ParsableArguments {
-    @Option(help: "Write the unified schema into this other database (same forms as --dsn); --dsn then names the source of the legacy tables, which is only read.")
+    @Option(help: "Apply the unified schema to this other database (same forms as --dsn), the target of a cross-database migration; --dsn, when given, names the source, only opened read-only to check it is another database.")
     var targetDsn: String?
 
     func validate() throws {
@@ -27,5 +27,40 @@ struct TargetDatabaseOptions: ParsableArguments {
         } catch let error as RetupleError {
             throw RetupleError("\(error.description) (from --target-dsn)")
         }
+    }
+}
+
+/// `--target-dsn` for the commands that only read (`status`, `verify`):
+/// the same option, helped as what it does there.
+struct ReadTargetDatabaseOptions: ParsableArguments {
+    @Option(help: "Read the unified tuples and broken records from this other database (same forms as --dsn), where a --target-dsn migration wrote them; --dsn then names the source holding the legacy tables. Both are only read.")
+    var targetDsn: String?
+
+    func validate() throws {
+        try options.validate()
+    }
+
+    /// As the shared option group, for `CommandContext.withDatabases`.
+    var options: TargetDatabaseOptions {
+        var options = TargetDatabaseOptions()
+        options.targetDsn = targetDsn
+        return options
+    }
+}
+
+/// `--target-dsn` for `namespace migrate legacy`: where the tuples go.
+struct MigrationTargetDatabaseOptions: ParsableArguments {
+    @Option(help: "Write the unified tuples and the broken records into this other database (same forms as --dsn; run `retuple migrate up --target-dsn` first); --dsn then names the source of the legacy tables, which is only read and keeps its tables.")
+    var targetDsn: String?
+
+    func validate() throws {
+        try options.validate()
+    }
+
+    /// As the shared option group, for `CommandContext.withDatabases`.
+    var options: TargetDatabaseOptions {
+        var options = TargetDatabaseOptions()
+        options.targetDsn = targetDsn
+        return options
     }
 }

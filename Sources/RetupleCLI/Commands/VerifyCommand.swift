@@ -6,21 +6,28 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Exit 0 only if every legacy row still present is migrated or recorded broken.",
-        discussion: """
+        discussion: discussion(
+            """
             The same check --down-only makes before dropping. Changes nothing. With --target-dsn \
             the legacy rows of the source (--dsn) are looked up in the target.
-            """
+            """,
+            examples(
+                "retuple verify -c keto.yml",
+                "retuple verify files -c keto.yml -f json",
+                "retuple verify -c keto.yml --dsn sqlite://keto.sqlite --target-dsn postgres://keto@db/keto"
+            )
+        )
     )
 
     @OptionGroup var options: GlobalOptions
-    @OptionGroup var target: TargetDatabaseOptions
+    @OptionGroup var target: ReadTargetDatabaseOptions
 
     @Argument(help: "Only the namespace of this name.")
     var name: String?
 
     func run() throws {
         let context = try CommandContext(options: options)
-        let accountings = try context.withDatabases(target: target) { source, database in
+        let accountings = try context.withDatabases(target: target.options) { source, database in
             let migrator = try LegacyMigrator(
                 database: database, source: source, configuration: context.configuration ?? Configuration(),
                 logger: context.logger, lockTimeout: .seconds(30)

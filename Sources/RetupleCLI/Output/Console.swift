@@ -14,7 +14,7 @@ struct Console: MigrationConfirmation {
     /// An informational line: suppressed by `-q` and in `json` format.
     func info(_ line: String) {
         guard !quiet, format == .text else { return }
-        print(line)
+        printFlushed(line)
     }
 
     /// A line the operator must see before answering a question: on
@@ -23,13 +23,29 @@ struct Console: MigrationConfirmation {
         if format == .json {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         } else {
-            print(line)
+            printFlushed(line)
         }
+    }
+
+    /// A line about the run itself (a wait, a recovery, how far a poll
+    /// has got): on stderr, in either format, so stdout stays the log of
+    /// results. The caller decides whether `-q` hides it.
+    func progress(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     /// A result line in text format (what the command was asked for).
     func result(_ line: String) {
+        printFlushed(line)
+    }
+
+    /// Prints a line on stdout and flushes it at once, so that it reaches
+    /// a pipe or a file as it happens, not when the buffer fills or the
+    /// process exits: a log kept with `| tee` or `> log` is current, and
+    /// holds every namespace that committed even if the run is killed.
+    private func printFlushed(_ line: String) {
         print(line)
+        fflush(nil)
     }
 
     /// Prints one JSON document on stdout, its keys sorted and snake-cased
@@ -63,7 +79,7 @@ struct Console: MigrationConfirmation {
             if format == .json {
                 FileHandle.standardError.write(Data("\n".utf8))
             } else {
-                print("")
+                print(""); fflush(nil)
             }
         }
         guard let answer else { return false }

@@ -7,6 +7,9 @@ import RetupleCore
 /// the run's exit status.
 struct MigrationPresenter: LegacyMigrationObserver {
     let console: Console
+    /// Told which namespaces committed, for the line an interrupt prints;
+    /// nil when nothing listens.
+    var interrupts: Interrupts?
 
     /// Shown even with `-q` when a question follows, so nobody approves
     /// blind; on stderr in `json` format.
@@ -16,14 +19,35 @@ struct MigrationPresenter: LegacyMigrationObserver {
         }
     }
 
+    /// Printed (and flushed: stdout is line-buffered) as the namespace's
+    /// transaction ends, so a log file holds it even if the run is killed
+    /// next.
     func namespaceFinished(_ result: NamespaceMigrationResult) {
+        interrupts?.noteCommitted(result.table.namespace.name)
         guard console.format == .text else { return }
         console.result(keyValueLine(nil, [
             "namespace": result.table.namespace.name, "id": String(result.table.namespace.id),
             "legacy": String(result.legacy), "migrated": String(result.migrated),
             "already_present": String(result.alreadyPresent), "broken": String(result.broken),
-            "dropped": result.dropped.yesNo,
+            "dropped": result.dropped.yesNo, "duration": seconds(result.seconds),
         ]))
+    }
+
+    /// After its drop question: `dropped namespace=… id=… table=…`.
+    func namespaceDropped(_ result: NamespaceMigrationResult) {
+        guard console.format == .text else { return }
+        console.result(keyValueLine("dropped", [
+            "namespace": result.table.namespace.name, "id": String(result.table.namespace.id), "table": result.table.name,
+        ]))
+    }
+
+    /// `waiting for a lock on TABLE held by pid N (…)… (up to 30s, --lock-timeout)`
+    /// on stderr, unless `-q`.
+    func lockWait(_ wait: LockWait) {
+        guard !console.quiet else { return }
+        let holders = wait.holders.isEmpty ? "a session that has since let go" : wait.holders.map(\.description).joined(separator: ", ")
+        let limit = wait.timeout.map { "up to \(DurationText.describe($0)), --lock-timeout" } ?? "without limit, --lock-timeout 0"
+        console.progress("waiting for a lock on \(wait.table) held by \(holders)… (\(limit))")
     }
 
     func namespaceFailed(_ failure: NamespaceFailure) {
@@ -56,7 +80,8 @@ struct MigrationPresenter: LegacyMigrationObserver {
                 namespaces: summary.results.map(MigrationDocument.Namespace.init),
                 totals: .init(
                     namespaces: summary.results.count, migrated: summary.total(\.migrated),
-                    alreadyPresent: summary.total(\.alreadyPresent), broken: broken, failed: summary.failures.count
+                    alreadyPresent: summary.total(\.alreadyPresent), broken: broken, failed: summary.failures.count,
+                    seconds: summary.seconds, rowsPerSecond: summary.rowsPerSecond
                 ),
                 report: summary.reportPath,
                 dryRun: summary.dryRun,
@@ -68,7 +93,8 @@ struct MigrationPresenter: LegacyMigrationObserver {
             console.result(keyValueLine("migration finished", [
                 "namespaces": String(summary.results.count), "migrated": String(summary.total(\.migrated)),
                 "already_present": String(summary.total(\.alreadyPresent)), "broken": String(broken),
-                "failed": String(summary.failures.count),
+                "failed": String(summary.failures.count), "duration": seconds(summary.seconds),
+                "rows_per_s": String(summary.rowsPerSecond),
             ]))
         }
         if let first = summary.failures.first {
@@ -89,8 +115,10 @@ struct MigrationDocument: Encodable {
         let alreadyPresent: Int
         let broken: Int
         let dropped: Bool
+        let seconds: Double
 
         init(_ result: NamespaceMigrationResult) {
+            seconds = roundedSeconds(result.seconds)
             name = result.table.namespace.name
             id = result.table.namespace.id
             legacy = result.legacy
@@ -107,6 +135,18 @@ struct MigrationDocument: Encodable {
         let alreadyPresent: Int
         let broken: Int
         let failed: Int
+        let seconds: Double
+        let rowsPerSecond: Int
+
+        init(namespaces: Int, migrated: Int, alreadyPresent: Int, broken: Int, failed: Int, seconds: Double, rowsPerSecond: Int) {
+            self.namespaces = namespaces
+            self.migrated = migrated
+            self.alreadyPresent = alreadyPresent
+            self.broken = broken
+            self.failed = failed
+            self.seconds = roundedSeconds(seconds)
+            self.rowsPerSecond = rowsPerSecond
+        }
     }
 
     /// A namespace that was rolled back or left alone, and why.
@@ -133,5 +173,27 @@ struct MigrationDocument: Encodable {
         try container.encode(report, forKey: .report) // null when there is none
         try container.encode(dryRun, forKey: .dryRun)
         try container.encode(failures, forKey: .failures)
+    }
+}
+
+/// `1.23s`: a duration as lines show it, to the hundredth of a second.
+func seconds(_ value: Double) -> String {
+    String(format: "%.2fs", value)
+}
+
+/// Seconds to the millisecond, as JSON documents carry them.
+func roundedSeconds(_ value: Double) -> Double {
+    (value * 1000).rounded() / 1000
+}
+
+extension LegacyMigrationSummary {
+    /// The time spent in the namespaces' transactions (questions not
+    /// counted), in seconds.
+    var seconds: Double { results.reduce(0) { $0 + $1.seconds } }
+
+    /// Legacy rows handled per second of `seconds`; 0 when none.
+    var rowsPerSecond: Int {
+        let rows = total(\.legacy)
+        return seconds > 0 ? Int((Double(rows) / seconds).rounded()) : 0
     }
 }

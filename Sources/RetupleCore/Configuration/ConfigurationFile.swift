@@ -8,6 +8,10 @@ extension Configuration {
     /// - Throws: `RetupleError` naming the file and, for a bad entry, where
     ///   in it (`namespaces[2].id`).
     public static func load(path: String) throws -> Configuration {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw RetupleError("cannot read config file \(path): it is a directory; pass the Keto configuration file (-c keto.yml)")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

@@ -11,7 +11,10 @@ public func resolveDataSourceName(
     configuration: Configuration?
 ) throws -> DataSourceName {
     guard let dsn = try resolveDataSourceNameIfGiven(flag: flag, environment: environment, configuration: configuration) else {
-        throw RetupleError("no database given: pass --dsn URL, set DSN, or put dsn: in the config file (-c)")
+        // libpq reads PGHOST and friends, but only when asked to connect.
+        let libpq = ["PGHOST", "PGDATABASE", "PGSERVICE"].filter { !(environment[$0] ?? "").isEmpty }
+        let hint = libpq.isEmpty ? "" : " (--dsn postgres:// uses your PG* environment)"
+        throw RetupleError("no database given: pass --dsn URL, set DSN, or put dsn: in the config file (-c)\(hint)")
     }
     return dsn
 }

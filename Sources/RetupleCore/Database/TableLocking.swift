@@ -29,6 +29,27 @@ public protocol TableLocking {
     /// - Returns: nil when granted; the sessions holding the table when the
     ///   wait ran out (the transaction stays usable).
     func lockAgainstWriters(_ table: String, _ exclusion: WriterExclusion) throws -> [LockHolder]?
+
+    /// `lockAgainstWriters(_:_:)`, telling `notice` who holds the table when
+    /// the lock is not granted within `notice.after`, then waiting on up to
+    /// `timeout` in all (the transaction's lock wait, nil without limit).
+    /// A backend that cannot name holders (SQLite) never calls it.
+    func lockAgainstWriters(
+        _ table: String, _ exclusion: WriterExclusion, timeout: Duration?, notice: LockWaitNotice
+    ) throws -> [LockHolder]?
+}
+
+/// Who to tell, and after how long, that a lock is being waited for.
+public struct LockWaitNotice {
+    /// How long to wait quietly before telling.
+    public let after: Duration
+    /// Called once, with the sessions holding the lock then.
+    public let notify: ([LockHolder]) -> Void
+
+    public init(after: Duration, notify: @escaping ([LockHolder]) -> Void) {
+        self.after = after
+        self.notify = notify
+    }
 }
 
 /// How a table lock holds writers off.

@@ -8,6 +8,14 @@ public struct DoctorCheck: Sendable, Equatable {
         case connectivity, privileges, schema, namespaces
         case brokenTuples = "broken_tuples"
         case locks, settings
+        /// Only when a SQLite file's interrupted transaction was rolled
+        /// back as the doctor opened it; not in `allCases`.
+        case recovery
+
+        /// The checks every diagnosis makes, in order.
+        public static var allCases: [Name] {
+            [.connectivity, .privileges, .schema, .namespaces, .brokenTuples, .locks, .settings]
+        }
     }
 
     public enum Status: String, Sendable {
@@ -64,8 +72,9 @@ public struct Diagnosis: Sendable {
     ///   none was given: legacy tables are then all unconfigured.
     public init(dsn: DataSourceName, configuration: Configuration?, logger: Logger) {
         let database: any Database
+        var recoveredPath: String?
         do {
-            database = try openDatabase(dsn, intent: .readOnly)
+            database = try openDatabase(dsn, intent: .readOnly) { recoveredPath = $0 }
         } catch {
             checks = [ConnectivityDiagnosis.unreachable(dsn, error)] + DoctorCheck.Name.allCases.dropFirst().map {
                 DoctorCheck($0, .skip, "not checked: no connection to the database")
@@ -83,13 +92,20 @@ public struct Diagnosis: Sendable {
             (.locks, { try $0.database.diagnoseLocks(legacyTables: Set(try $0.legacyTables().map(\.table))) }),
             (.settings, { try $0.database.diagnoseSettings() }),
         ]
-        checks = groups.map { name, check in
+        var checks = groups.map { name, check in
             do {
                 return try check(session)
             } catch {
                 return DoctorCheck(name, .fail, "could not check: \(error)")
             }
         }
+        if let recoveredPath {
+            checks.insert(DoctorCheck(
+                .recovery, .warn, "recovered an interrupted transaction in \(recoveredPath) (rolled back): a run was killed or the machine stopped in the middle of a write",
+                fix: "nothing left to do for the file, which is at its last commit; run `retuple status` to see what is left to migrate"
+            ), at: 1)
+        }
+        self.checks = checks
     }
 }
 

@@ -16,6 +16,11 @@ public protocol LegacyMigrationObserver {
     /// or, with `--down-only`, dropped or left alone after a "no".
     func namespaceFinished(_ result: NamespaceMigrationResult)
 
+    /// A namespace already reported by `namespaceFinished` (committed, its
+    /// figures shown before the drop question) had its legacy table
+    /// dropped afterwards, in a transaction of its own.
+    func namespaceDropped(_ result: NamespaceMigrationResult)
+
     /// One namespace was rolled back or left alone; the run goes on.
     func namespaceFailed(_ failure: NamespaceFailure)
 

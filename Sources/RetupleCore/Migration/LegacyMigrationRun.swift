@@ -126,20 +126,34 @@ public final class LegacyMigrationRun {
         }
         let drops = !migrator.isCrossDatabase
         for table in tables {
+            try stopIfInterrupted(migrator, inFlight: nil)
             do {
-                var result = try migrator.migrate(
-                    table, report: report, dropWhenClean: options.yes && drops, dryRun: options.dryRun, maxBroken: options.maxBroken
-                )
-                if drops, !options.yes, !options.dryRun, result.broken == 0, confirmation.confirm(Self.dropQuestion(table)) {
+                var result: NamespaceMigrationResult
+                do {
+                    result = try migrator.migrate(
+                        table, report: report, dropWhenClean: options.yes && drops, dryRun: options.dryRun, maxBroken: options.maxBroken
+                    )
+                } catch let interrupted as MigrationInterrupted {
+                    throw interruption(rolledBack: ["\(interrupted.table.namespace.name)"])
+                }
+                if drops, !options.yes, !options.dryRun, result.broken == 0 {
+                    // The figures come before the question that depends on them.
+                    finished(result)
+                    try stopIfInterrupted(migrator, inFlight: nil)
+                    guard confirmation.confirm(Self.dropQuestion(table)) else { continue }
+                    try stopIfInterrupted(migrator, inFlight: nil)
                     do {
                         _ = try migrator.drop(table, force: false)
                         result.dropped = true
+                        results[results.count - 1] = result
+                        observer.namespaceDropped(result)
                     } catch let failure as NamespaceFailure {
                         // Migrated, but not dropped: both are so.
-                        finished(result)
                         failed(failure)
-                        continue
+                    } catch where migrator.isInterrupted() {
+                        throw interruption(rolledBack: ["the drop of \(table.name)"])
                     }
+                    continue
                 }
                 finished(result)
             } catch let failure as NamespaceFailure {
@@ -155,18 +169,24 @@ public final class LegacyMigrationRun {
 
     private func dropLegacyTables(_ tables: [LegacyTable], _ migrator: LegacyMigrator) throws {
         for table in tables {
+            try stopIfInterrupted(migrator, inFlight: nil)
             guard ask(Self.dropQuestion(table)) else {
                 let legacy = try migrator.rowCountWithinLockTimeout(table) ?? 0
                 finished(NamespaceMigrationResult(table: table, legacy: legacy))
                 continue
             }
+            try stopIfInterrupted(migrator, inFlight: nil)
+            let started = ContinuousClock.now
             do {
                 let accounting = try migrator.drop(table, force: options.force)
                 var result = NamespaceMigrationResult(table: table, legacy: accounting.legacy)
                 result.alreadyPresent = accounting.migrated
                 result.broken = accounting.broken
                 result.dropped = true
+                result.seconds = LegacyMigrator.seconds(since: started)
                 finished(result)
+            } catch where migrator.isInterrupted() {
+                throw interruption(rolledBack: ["the drop of \(table.name)"])
             } catch let failure as NamespaceFailure {
                 failed(failure)
             } catch let gone as LegacyTableGone {
@@ -190,6 +210,20 @@ public final class LegacyMigrationRun {
         observer.planned(lines, beforeQuestion: !options.yes)
     }
 
+    /// Throws the run's `RunInterrupted` when it was asked to stop.
+    private func stopIfInterrupted(_ migrator: LegacyMigrator, inFlight: String?) throws {
+        guard migrator.isInterrupted() else { return }
+        throw interruption(rolledBack: inFlight.map { [$0] } ?? [])
+    }
+
+    /// What was committed before the interrupt, and what was rolled back.
+    private func interruption(rolledBack: [String]) -> RunInterrupted {
+        RunInterrupted(
+            committed: results.map(\.table.namespace.name), rolledBack: rolledBack,
+            reportPath: report.isCreated ? report.path : nil, dryRun: options.dryRun
+        )
+    }
+
     /// Yes with `-y`, else the operator's answer.
     private func ask(_ question: String) -> Bool {
         options.yes || confirmation.confirm(question)
@@ -208,5 +242,35 @@ public final class LegacyMigrationRun {
     /// The question asked before a legacy table is dropped.
     public static func dropQuestion(_ table: LegacyTable) -> String {
         "drop the legacy table \(table.name) of namespace \(table.namespace.name)? This deletes all data in it"
+    }
+}
+
+/// A run stopped by an interrupt (SIGINT, SIGTERM): the namespaces in
+/// `committed` were committed and reported; what was in flight was rolled
+/// back. Thrown by `LegacyMigrationRun.perform(with:)`; a re-run continues
+/// where it stopped.
+public struct RunInterrupted: Error, Sendable {
+    /// The namespaces committed before the interrupt, in order.
+    public let committed: [String]
+    /// What was rolled back: a namespace's name, or `the drop of TABLE`.
+    public let rolledBack: [String]
+    /// The report of the committed namespaces' broken rows, when written.
+    public let reportPath: String?
+    public let dryRun: Bool
+
+    public init(committed: [String], rolledBack: [String], reportPath: String?, dryRun: Bool) {
+        self.committed = committed
+        self.rolledBack = rolledBack
+        self.reportPath = reportPath
+        self.dryRun = dryRun
+    }
+
+    /// `interrupted: files, groups committed; dirs rolled back; re-run to continue`.
+    public var summary: String {
+        var parts = [committed.isEmpty ? "nothing committed" : "\(committed.joined(separator: ", ")) committed"]
+        if !rolledBack.isEmpty { parts.append("\(rolledBack.joined(separator: ", ")) rolled back") }
+        if let reportPath { parts.append("report \(reportPath)") }
+        parts.append(dryRun ? "nothing was changed (dry run)" : "re-run to continue")
+        return "interrupted: " + parts.joined(separator: "; ")
     }
 }

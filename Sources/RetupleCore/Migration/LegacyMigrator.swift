@@ -26,8 +26,8 @@ public final class LegacyMigrator {
     public let source: any Database
     public let configuration: Configuration
     private let logger: Logger
-    private let lock: MigrationLock
-    private let sourceLock: MigrationLock
+    private var lock: MigrationLock
+    private var sourceLock: MigrationLock
     private let networkID: String
     private let networkUUID: UUID
     /// The form of the target's tuple table: the rows are written in it.
@@ -37,6 +37,22 @@ public final class LegacyMigrator {
     public var batchSize = 10_000
     /// Told how far each namespace has got; nil for none.
     public var progress: (any MigrationProgress)?
+
+    /// Whether the run was asked to stop (SIGINT, SIGTERM): checked between
+    /// rows and batches; when it says so the namespace in flight throws
+    /// `MigrationInterrupted` and is rolled back. Set it together with
+    /// cancellers of both connections (`QueryCancelling`), so that a
+    /// statement that waits (a lock, a COPY) ends at once too.
+    public var isInterrupted: @Sendable () -> Bool = { false }
+
+    /// Told when a legacy table's lock is not granted within a second
+    /// (PostgreSQL, which can name who holds it); nil to wait quietly.
+    public var onLockWait: ((LockWait) -> Void)? {
+        didSet {
+            lock.onWait = onLockWait
+            sourceLock.onWait = onLockWait
+        }
+    }
 
     /// SQLite's page cache during a run, in MiB. SQLite's default of 2 MiB
     /// spills the pages of the growing unified table and its indexes to the
@@ -91,7 +107,7 @@ public final class LegacyMigrator {
             : database.legacyTables(configuredBy: configuration)
         guard let name else { return tables }
         guard let namespace = configuration.namespace(named: name) else {
-            throw RetupleError("namespace \(name) is not in the configuration")
+            throw configuration.unknownNamespaceError(name)
         }
         return tables.filter { $0.namespace == namespace }
     }
@@ -112,6 +128,7 @@ public final class LegacyMigrator {
     ) throws -> NamespaceMigrationResult {
         precondition(!dropWhenClean || !isCrossDatabase, "a cross-database migration never drops from its source")
         let reportMark = report.mark()
+        let started = ContinuousClock.now
         do {
             let result = try withLegacyTableFrozen(table) {
                 var result = try migrateRows(of: table, report: report, maxBroken: maxBroken)
@@ -124,13 +141,19 @@ public final class LegacyMigrator {
                 return result
             }
             logger.trace(.committed, of: table)
-            return result
+            var committed = result
+            committed.seconds = Self.seconds(since: started)
+            return committed
         } catch let rollback as RollingBack<NamespaceMigrationResult> {
             var result = rollback.value
             result.dropped = false
+            result.seconds = Self.seconds(since: started)
             return result
         } catch {
             try? report.discard(since: reportMark)
+            // A statement cancelled by the interrupt, or a lock wait it cut
+            // short, is the interrupt.
+            if isInterrupted() { throw MigrationInterrupted(table: table) }
             throw error
         }
     }
@@ -245,6 +268,7 @@ public final class LegacyMigrator {
         // PostgreSQL the server ingests one part of the COPY while this
         // process transforms the next. Broken rows are recorded after it.
         func writeBatch() throws {
+            if isInterrupted() { throw MigrationInterrupted(table: table) }
             logger.trace(.writing, of: table, rows: batch.count)
             try writer.write { emit in
                 for legacy in batch {
@@ -277,6 +301,7 @@ public final class LegacyMigrator {
         logger.trace(.reading, of: table)
         try source.forEachRow(legacyRowsQuery(table), []) { row in
             read += 1
+            if read & 1023 == 0, isInterrupted() { throw MigrationInterrupted(table: table) }
             batch.append(LegacyTuple(row: row))
             if batch.count >= batchSize {
                 try writeBatch()
@@ -323,10 +348,34 @@ public struct NamespaceMigrationResult: Sendable, Equatable {
     public var broken = 0
     /// Whether the legacy table was dropped.
     public var dropped = false
+    /// Seconds from the start of the namespace's transaction to its end
+    /// (commit, or the rollback of a dry run). Not one of the figures:
+    /// `==` leaves it out, so equal figures compare equal however long
+    /// they took.
+    public var seconds: Double = 0
 
     public init(table: LegacyTable, legacy: Int) {
         self.table = table
         self.legacy = legacy
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.table == rhs.table && lhs.legacy == rhs.legacy && lhs.migrated == rhs.migrated
+            && lhs.alreadyPresent == rhs.alreadyPresent && lhs.broken == rhs.broken && lhs.dropped == rhs.dropped
+    }
+}
+
+/// The run was interrupted while `table`'s namespace migrated: its
+/// transaction was rolled back, and the report keeps none of its lines.
+public struct MigrationInterrupted: Error, Sendable {
+    public let table: LegacyTable
+}
+
+extension LegacyMigrator {
+    /// Seconds since `start`, as a `Double`.
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 }
 

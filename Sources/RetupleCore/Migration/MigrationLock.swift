@@ -12,6 +12,8 @@ struct MigrationLock {
     let database: any Database
     /// How long to wait for a lock; nil waits as long as it takes.
     let timeout: Duration?
+    /// Told when a table lock is not granted within a second; nil: quiet.
+    var onWait: ((LockWait) -> Void)?
 
     /// Sets the transaction up and takes the run lock; call first thing in
     /// the transaction.
@@ -29,7 +31,13 @@ struct MigrationLock {
     ///
     /// - Throws: `NamespaceFailure` naming the holders when the wait runs out.
     func lockAgainstWriters(_ table: LegacyTable, _ exclusion: WriterExclusion = .exclusive) throws {
-        guard let holders = try database.lockAgainstWriters(table.name, exclusion) else { return }
+        let holders = try onWait.map { onWait in
+            try database.lockAgainstWriters(
+                table.name, exclusion, timeout: timeout,
+                notice: LockWaitNotice(after: .seconds(1)) { onWait(LockWait(table: table.name, holders: $0, timeout: timeout)) }
+            )
+        } ?? database.lockAgainstWriters(table.name, exclusion)
+        guard let holders else { return }
         let named = holders.isEmpty ? "a session that has since let go" : holders.map(\.description).joined(separator: ", ")
         throw NamespaceFailure(
             table: table,
@@ -74,9 +82,20 @@ struct MigrationLock {
 
 extension LockHolder: CustomStringConvertible {
     /// `pid 4242 (user keto, application keto, idle in transaction, RowExclusiveLock)`.
+    /// Empty fields are left out.
     public var description: String {
-        "pid \(pid) (user \(user), application \(application.isEmpty ? "unnamed" : application), \(state), \(mode))"
+        let fields = [user.isEmpty ? "" : "user \(user)", application.isEmpty ? "" : "application \(application)", state, mode]
+            .filter { !$0.isEmpty }
+        return fields.isEmpty ? "pid \(pid)" : "pid \(pid) (\(fields.joined(separator: ", ")))"
     }
+}
+
+/// A lock on a legacy table not granted within a second: who holds it, and
+/// how long the run will wait in all (nil: without limit).
+public struct LockWait: Sendable {
+    public let table: String
+    public let holders: [LockHolder]
+    public let timeout: Duration?
 }
 
 /// The legacy table was dropped while the run waited for its lock: by

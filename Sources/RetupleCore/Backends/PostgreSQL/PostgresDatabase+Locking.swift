@@ -55,6 +55,32 @@ extension PostgresDatabase: TableLocking {
         return nil
     }
 
+    /// Waits `notice.after` under a `lock_timeout` of its own (set before
+    /// the savepoint, since rolling back to it would undo a `SET LOCAL`
+    /// made after it), names the holders to `notice`, then waits the rest
+    /// of `timeout`; the transaction's `lock_timeout` is as before after.
+    public func lockAgainstWriters(
+        _ table: String, _ exclusion: WriterExclusion, timeout: Duration?, notice: LockWaitNotice
+    ) throws -> [LockHolder]? {
+        guard timeout.map({ $0 > notice.after }) ?? true else { return try lockAgainstWriters(table, exclusion) }
+        let full = timeout.map(DurationText.milliseconds) ?? 0
+        defer { _ = try? executeScript("SET LOCAL lock_timeout = \(full)") }
+        try executeScript("SET LOCAL lock_timeout = \(DurationText.milliseconds(notice.after))")
+        try execute("SAVEPOINT retuple_lock_notice")
+        do {
+            try execute("LOCK TABLE \(quoteIdentifier(table)) IN \(exclusion.rawValue) MODE")
+            try execute("RELEASE SAVEPOINT retuple_lock_notice")
+            return nil
+        } catch let error as DatabaseError where error.kind == .lockTimeout {
+            try execute("ROLLBACK TO SAVEPOINT retuple_lock_notice")
+            try execute("RELEASE SAVEPOINT retuple_lock_notice")
+        }
+        notice.notify(try holders(of: table))
+        let rest = timeout.map { max(DurationText.milliseconds($0 - notice.after), 1) } ?? 0
+        try executeScript("SET LOCAL lock_timeout = \(rest)")
+        return try lockAgainstWriters(table, exclusion)
+    }
+
     /// The other sessions holding a lock on `table` that keeps writers'
     /// exclusion waiting: every lock but a reader's ACCESS SHARE.
     private func holders(of table: String) throws -> [LockHolder] {

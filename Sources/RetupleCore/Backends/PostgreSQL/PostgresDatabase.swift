@@ -11,12 +11,15 @@ public final class PostgresDatabase: Database {
     public var backend: DatabaseBackend { .postgres }
     public private(set) var isInTransaction = false
     private var cursorCount = 0
+    /// Cancels from another thread, never during COMMIT (`QueryCancelling`).
+    let commitGuard: PostgresCanceller
 
     /// Rows fetched per round trip when streaming a query.
     public var fetchBatchSize = 10_000
 
     public init(connection: PostgresConnection) {
         self.connection = connection
+        commitGuard = PostgresCanceller(connection: connection)
     }
 
     public var location: String {
@@ -75,7 +78,7 @@ public final class PostgresDatabase: Database {
         defer { isInTransaction = false }
         return try runTransaction(
             begin: { try execute(begin) },
-            commit: { try execute("COMMIT") },
+            commit: { try commitGuard.committing { _ = try execute("COMMIT") } },
             rollBackIfOpen: { if connection.transactionStatus != .idle { _ = try? connection.execute("ROLLBACK") } },
             body
         )

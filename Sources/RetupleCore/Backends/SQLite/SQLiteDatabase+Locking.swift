@@ -20,4 +20,11 @@ extension SQLiteDatabase: TableLocking {
         if exclusion == .share { _ = try scalar("SELECT count(*) FROM sqlite_master") }
         return nil
     }
+
+    /// SQLite has no table locks to name holders of: as without a notice.
+    public func lockAgainstWriters(
+        _ table: String, _ exclusion: WriterExclusion, timeout: Duration?, notice: LockWaitNotice
+    ) throws -> [LockHolder]? {
+        try lockAgainstWriters(table, exclusion)
+    }
 }

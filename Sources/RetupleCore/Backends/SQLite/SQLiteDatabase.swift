@@ -11,12 +11,15 @@ public final class SQLiteDatabase: Database {
     public let connection: SQLiteConnection
     public var backend: DatabaseBackend { .sqlite }
     public private(set) var isInTransaction = false
+    /// Cancels from another thread, never during COMMIT (`QueryCancelling`).
+    let commitGuard: SQLiteCanceller
 
     /// How long a statement waits for another connection's lock.
     public static let defaultBusyTimeoutMilliseconds: Int32 = 5_000
 
     public init(connection: SQLiteConnection) {
         self.connection = connection
+        commitGuard = SQLiteCanceller(connection: connection)
         connection.setBusyTimeout(milliseconds: Self.defaultBusyTimeoutMilliseconds)
     }
 
@@ -67,7 +70,7 @@ public final class SQLiteDatabase: Database {
         defer { isInTransaction = false }
         return try runTransaction(
             begin: { try executeScript(begin) },
-            commit: { try executeScript("COMMIT") },
+            commit: { try commitGuard.committing { try executeScript("COMMIT") } },
             rollBackIfOpen: { if !connection.isAutocommit { try? connection.executeScript("ROLLBACK") } },
             body
         )
@@ -92,6 +95,7 @@ public final class SQLiteDatabase: Database {
     }
 
     public func close() {
+        commitGuard.close()
         connection.close()
     }
 }
