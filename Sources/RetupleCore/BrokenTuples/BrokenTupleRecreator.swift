@@ -33,6 +33,7 @@ public final class BrokenTupleRecreator {
     public let database: any Database
     public let configuration: Configuration
     private let lock: MigrationLock
+    private let logger: Logger
     private let networkID: String
     private let networkUUID: UUID
 
@@ -46,12 +47,19 @@ public final class BrokenTupleRecreator {
         self.database = database
         self.configuration = configuration
         lock = MigrationLock(database: database, timeout: .seconds(30))
+        self.logger = logger
         (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied()
     }
 
     /// Checks every line and, when none is rejected, writes the tuples and
     /// resolves the records in one transaction (with the run lock a
     /// migration holds, so the two never interleave).
+    ///
+    /// The database is asked set-based, never once per line: the lines that
+    /// pass the transformer are staged in a temporary table
+    /// (`Database.bulkInsert`), one query looks up each one's record and
+    /// whether its tuple is present, the new tuples go in through one bulk
+    /// insert, and one UPDATE resolves the records.
     ///
     /// - Parameters:
     ///   - lines: the file's lines as `RecreateLine.parse` gave them.
@@ -63,57 +71,124 @@ public final class BrokenTupleRecreator {
         _ lines: [Result<RecreateLine, RecreateRejection>], dryRun: Bool, commitTime: Timestamp = .now()
     ) throws -> RecreateResult {
         do {
-            return try lock.transaction {
+            let result = try lock.transaction {
                 var result = RecreateResult()
-                var plan = Plan(recordsExist: try database.tableExists(BrokenTupleTable.name))
-                for parsed in lines {
+                logger.trace(.reading, rows: lines.count)
+                let prepared = lines.map { parsed -> Result<Candidate, RecreateRejection> in
                     switch parsed {
-                    case .failure(let rejection):
-                        result.rejected.append(rejection)
+                    case .failure(let rejection): return .failure(rejection)
                     case .success(let line):
-                        do {
-                            result.accepted.append(try accept(line, commitTime: commitTime, into: &plan))
-                        } catch let rejection as RecreateRejection {
-                            result.rejected.append(rejection)
+                        do throws(RecreateRejection) {
+                            return .success(try candidate(line, commitTime: commitTime))
+                        } catch {
+                            return .failure(error)
                         }
                     }
                 }
-                guard result.rejected.isEmpty else { throw RollingBack(value: result) }
+                let candidates = prepared.compactMap { try? $0.get() }
+                let found = try lookUp(candidates)
 
+                var plan = Plan()
+                var index = 0
+                for item in prepared {
+                    switch item {
+                    case .failure(let rejection):
+                        result.rejected.append(rejection)
+                    case .success(let candidate):
+                        defer { index += 1 }
+                        switch plan.accept(candidate, found[index]) {
+                        case .success(let accepted): result.accepted.append(accepted)
+                        case .failure(let rejection): result.rejected.append(rejection)
+                        }
+                    }
+                }
+                guard result.rejected.isEmpty else {
+                    try dropStagedLines(candidates)
+                    throw RollingBack(value: result)
+                }
+
+                logger.trace(.writing, rows: plan.inserts.count)
                 let writer = UnifiedTupleWriter(database: database, networkID: networkID, skipsPresentRows: true)
                 try writer.write { emit in try plan.inserts.forEach(emit) }
-                for key in plan.resolutions {
-                    if try BrokenTupleTable.resolve(key, at: commitTime, in: database) { result.resolved += 1 }
+                logger.trace(.finishing, rows: plan.resolutions.count)
+                if !plan.resolutions.isEmpty {
+                    result.resolved = try resolveStagedRecords(at: commitTime)
                 }
+                try dropStagedLines(candidates)
                 guard writer.counts.inserted == result.count(.inserted), result.resolved == plan.resolutions.count else {
                     throw RetupleError(
                         "figures do not add up (planned \(result.count(.inserted)) tuples and \(plan.resolutions.count) records, wrote \(writer.counts.inserted) and resolved \(result.resolved)); rolled back"
                     )
                 }
                 if dryRun { throw RollingBack(value: result) }
+                logger.trace(.committing)
                 return result
             }
+            logger.trace(.committed)
+            return result
         } catch let rollback as RollingBack<RecreateResult> {
             return rollback.value
         }
     }
 
-    /// What the transaction will write, gathered line by line.
+    /// A line that passed the transformer: its tuple under its key, and the
+    /// key of the broken record it replaces (report lines).
+    private struct Candidate {
+        let line: RecreateLine
+        let tuple: UnifiedTuple
+        let record: UUID?
+    }
+
+    /// What the database holds for a candidate.
+    private struct Found {
+        enum Record { case none, missing, open, resolved }
+        var record: Record
+        /// Whether `keto_relation_tuples` holds its key, or a tuple of the
+        /// same content, in this network.
+        var present: Bool
+    }
+
+    /// What the transaction will write, gathered line by line in file order.
     private struct Plan {
-        /// Whether `retuple_broken_tuples` exists (a migration recorded a row).
-        let recordsExist: Bool
         var inserts: [UnifiedTuple] = []
         /// Keys of the records to mark resolved.
         var resolutions: Set<UUID> = []
         /// Keys and contents of the tuples the file holds so far.
         var keys: Set<UUID> = []
         var contents: Set<TupleContent> = []
+
+        mutating func accept(_ candidate: Candidate, _ found: Found) -> Result<RecreateResult.Accepted, RecreateRejection> {
+            let line = candidate.line
+            func accepted(_ status: RecreateResult.Status) -> Result<RecreateResult.Accepted, RecreateRejection> {
+                .success(RecreateResult.Accepted(line: line.number, tuple: line.tuple, status: status))
+            }
+            switch found.record {
+            case .missing:
+                return .failure(RecreateRejection(
+                    line: line.number, reason: .noBrokenRecord,
+                    message: "no record in \(BrokenTupleTable.name) matches the line's legacy columns (a dry run's report, another database, or edited legacy columns); to write the tuple anyway, give it without them"
+                ))
+            case .resolved:
+                return accepted(.alreadyResolved)
+            case .none, .open:
+                break
+            }
+            let tuple = candidate.tuple
+            let content = TupleContent(tuple)
+            let present = keys.contains(tuple.shardID) || contents.contains(content) || found.present
+            keys.insert(tuple.shardID)
+            contents.insert(content)
+            if !present { inserts.append(tuple) }
+            if let record = candidate.record { resolutions.insert(record) }
+            return accepted(present ? .alreadyPresent : .inserted)
+        }
     }
 
-    /// Checks one line and adds what it needs to `plan`.
+    /// Checks one line through the migration's transformer and gives its
+    /// tuple its key; touches no database.
     ///
     /// - Throws: `RecreateRejection` when the line cannot be applied.
-    private func accept(_ line: RecreateLine, commitTime: Timestamp, into plan: inout Plan) throws -> RecreateResult.Accepted {
+    private func candidate(_ line: RecreateLine, commitTime: Timestamp) throws(RecreateRejection) -> Candidate {
         func reject(_ reason: RecreateRejection.Reason, _ message: String) -> RecreateRejection {
             RecreateRejection(line: line.number, reason: reason, message: message)
         }
@@ -126,63 +201,113 @@ public final class BrokenTupleRecreator {
         case .success(let unified): tuple = unified
         case .failure(let defect): throw reject(.broken(defect.reason), defect.message)
         }
-        func accepted(_ status: RecreateResult.Status) -> RecreateResult.Accepted {
-            RecreateResult.Accepted(line: line.number, tuple: line.tuple, status: status)
-        }
-
-        var record: UUID?
         if let legacy = line.legacy {
             var rowKey = LegacyRowKey(networkID: networkUUID, namespaceID: legacy.namespaceID)
-            let key = rowKey.key(of: legacy.tuple)
-            guard plan.recordsExist, let resolved = try BrokenTupleTable.isResolved(key, in: database) else {
-                throw reject(
-                    .noBrokenRecord,
-                    "no record in \(BrokenTupleTable.name) matches the line's legacy columns (a dry run's report, another database, or edited legacy columns); to write the tuple anyway, give it without them"
-                )
-            }
-            if resolved { return accepted(.alreadyResolved) }
-            tuple.shardID = key
-            record = key
-        } else {
-            // The legacy notation of the subject passed the transformer.
-            let subject = line.tuple.legacySubject?.encoded ?? ""
-            var tupleKey = LegacyRowKey(networkID: networkUUID, namespaceID: namespace.id, uuidNamespace: Self.recreatedKeyNamespace)
-            tuple.shardID = tupleKey.key(of: LegacyTuple(
-                shardID: .null, object: .text(tuple.object), relation: .text(tuple.relation), subject: .text(subject), commitTime: .null
-            ))
+            tuple.shardID = rowKey.key(of: legacy.tuple)
+            return Candidate(line: line, tuple: tuple, record: tuple.shardID)
         }
-
-        let content = TupleContent(tuple)
-        let present = try plan.keys.contains(tuple.shardID) || plan.contents.contains(content) || isPresent(tuple)
-        plan.keys.insert(tuple.shardID)
-        plan.contents.insert(content)
-        if !present { plan.inserts.append(tuple) }
-        if let record { plan.resolutions.insert(record) }
-        return accepted(present ? .alreadyPresent : .inserted)
+        // The legacy notation of the subject passed the transformer.
+        let subject = line.tuple.legacySubject?.encoded ?? ""
+        var tupleKey = LegacyRowKey(networkID: networkUUID, namespaceID: namespace.id, uuidNamespace: Self.recreatedKeyNamespace)
+        tuple.shardID = tupleKey.key(of: LegacyTuple(
+            shardID: .null, object: .text(tuple.object), relation: .text(tuple.relation), subject: .text(subject), commitTime: .null
+        ))
+        return Candidate(line: line, tuple: tuple, record: nil)
     }
 
-    /// Whether `keto_relation_tuples` holds the tuple's key, or a tuple of
-    /// the same content, in this network.
-    private func isPresent(_ tuple: UnifiedTuple) throws -> Bool {
+    /// The temporary table the candidates are staged in, for the lookups and
+    /// the UPDATE that resolves their records.
+    static let stagingTable = "retuple_apply_lines"
+    private static let stagingColumns = [
+        "position", "shard_id", "record_key", "namespace_id", "object", "relation",
+        "subject_id", "subject_set_namespace_id", "subject_set_object", "subject_set_relation",
+    ]
+
+    /// Stages `candidates` and looks up, in one query, each one's broken
+    /// record and whether its tuple is present. The staging table stays
+    /// until `dropStagedLines` (or the rollback) removes it.
+    ///
+    /// - Returns: what was found, in the order of `candidates`.
+    private func lookUp(_ candidates: [Candidate]) throws -> [Found] {
+        guard !candidates.isEmpty else { return [] }
+        let key = database.uuidColumnType
+        try database.execute("""
+            CREATE TEMPORARY TABLE \(Self.stagingTable) (
+                position INTEGER NOT NULL, shard_id \(key) NOT NULL, record_key \(key) NULL,
+                namespace_id INTEGER NOT NULL, object TEXT NOT NULL, relation TEXT NOT NULL,
+                subject_id TEXT NULL, subject_set_namespace_id INTEGER NULL, subject_set_object TEXT NULL, subject_set_relation TEXT NULL
+            )
+            """)
+        try database.bulkInsert(into: Self.stagingTable, columns: Self.stagingColumns) { inserter in
+            var row = [DatabaseValue](repeating: .null, count: Self.stagingColumns.count)
+            for (position, candidate) in candidates.enumerated() {
+                let tuple = candidate.tuple
+                row[0] = .integer(Int64(position))
+                row[1] = .text(tuple.shardID.lowercasedString)
+                row[2] = candidate.record.map { .text($0.lowercasedString) } ?? .null
+                row[3] = .integer(Int64(tuple.namespaceID))
+                row[4] = .text(tuple.object)
+                row[5] = .text(tuple.relation)
+                switch tuple.subject {
+                case .id(let id):
+                    (row[6], row[7], row[8], row[9]) = (.text(id), .null, .null, .null)
+                case .set(let namespaceID, let object, let relation):
+                    (row[6], row[7], row[8], row[9]) = (.null, .integer(Int64(namespaceID)), .text(object), .text(relation))
+                }
+                try inserter.insert(row)
+            }
+        }
+
+        let records = try database.tableExists(BrokenTupleTable.name)
+        let recordState = records
+            ? "CASE WHEN s.record_key IS NULL THEN 0 WHEN b.row_key IS NULL THEN 1 WHEN b.resolved_at IS NULL THEN 2 ELSE 3 END"
+            : "CASE WHEN s.record_key IS NULL THEN 0 ELSE 1 END"
+        let join = records ? "LEFT JOIN \(BrokenTupleTable.name) b ON b.row_key = s.record_key" : ""
         let table = UnifiedTupleWriter.table
-        if try database.scalar(
-            "SELECT 1 FROM \(table) WHERE shard_id = ? AND nid = ?", [.text(tuple.shardID.lowercasedString), .text(networkID)]
-        ) != nil {
-            return true
+        let nid = DatabaseValue.text(networkID)
+        var found = [Found](repeating: Found(record: .none, present: false), count: candidates.count)
+        try database.forEachRow("""
+            SELECT s.position, \(recordState),
+                   CASE WHEN EXISTS (SELECT 1 FROM \(table) t WHERE t.shard_id = s.shard_id AND t.nid = ?)
+                          OR (s.subject_id IS NOT NULL AND EXISTS (
+                                SELECT 1 FROM \(table) t
+                                WHERE t.nid = ? AND t.namespace_id = s.namespace_id AND t.object = s.object AND t.relation = s.relation
+                                  AND t.subject_id = s.subject_id AND t.subject_set_namespace_id IS NULL))
+                          OR (s.subject_id IS NULL AND EXISTS (
+                                SELECT 1 FROM \(table) t
+                                WHERE t.nid = ? AND t.namespace_id = s.namespace_id AND t.object = s.object AND t.relation = s.relation
+                                  AND t.subject_id IS NULL AND t.subject_set_namespace_id = s.subject_set_namespace_id
+                                  AND t.subject_set_object = s.subject_set_object AND t.subject_set_relation = s.subject_set_relation))
+                        THEN 1 ELSE 0 END
+            FROM \(Self.stagingTable) s \(join)
+            """, [nid, nid, nid]) { row in
+            guard let position = row[0].integer.map(Int.init), found.indices.contains(position) else { return }
+            let record: Found.Record = switch row[1].integer {
+            case 0: .none
+            case 2: .open
+            case 3: .resolved
+            default: .missing
+            }
+            found[position] = Found(record: record, present: row[2].integer == 1)
         }
-        let common: [DatabaseValue] = [.text(networkID), .integer(Int64(tuple.namespaceID)), .text(tuple.object), .text(tuple.relation)]
-        let same = "SELECT 1 FROM \(table) WHERE nid = ? AND namespace_id = ? AND object = ? AND relation = ? AND "
-        switch tuple.subject {
-        case .id(let id):
-            return try database.scalar(
-                same + "subject_id = ? AND subject_set_namespace_id IS NULL LIMIT 1", common + [.text(id)]
-            ) != nil
-        case .set(let namespaceID, let object, let relation):
-            return try database.scalar(
-                same + "subject_id IS NULL AND subject_set_namespace_id = ? AND subject_set_object = ? AND subject_set_relation = ? LIMIT 1",
-                common + [.integer(Int64(namespaceID)), .text(object), .text(relation)]
-            ) != nil
-        }
+        return found
+    }
+
+    /// Marks resolved, in one UPDATE, the open records the staged lines
+    /// replace.
+    ///
+    /// - Returns: how many were marked.
+    private func resolveStagedRecords(at time: Timestamp) throws -> Int {
+        try database.execute("""
+            UPDATE \(BrokenTupleTable.name) SET resolved_at = ?
+            WHERE resolved_at IS NULL AND EXISTS (
+                SELECT 1 FROM \(Self.stagingTable) s WHERE s.record_key = \(BrokenTupleTable.name).row_key
+            )
+            """, [.text(database.timestampText(time))])
+    }
+
+    private func dropStagedLines(_ candidates: [Candidate]) throws {
+        if !candidates.isEmpty { try database.execute("DROP TABLE \(Self.stagingTable)") }
     }
 }
 
