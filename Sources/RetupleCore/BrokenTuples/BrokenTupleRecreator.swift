@@ -300,8 +300,8 @@ public final class BrokenTupleRecreator {
     private func resolveStagedRecords(at time: Timestamp) throws -> Int {
         try database.execute("""
             UPDATE \(BrokenTupleTable.name) SET resolved_at = ?
-            WHERE resolved_at IS NULL AND EXISTS (
-                SELECT 1 FROM \(Self.stagingTable) s WHERE s.record_key = \(BrokenTupleTable.name).row_key
+            WHERE resolved_at IS NULL AND row_key IN (
+                SELECT record_key FROM \(Self.stagingTable) WHERE record_key IS NOT NULL
             )
             """, [.text(database.timestampText(time))])
     }
