@@ -27,12 +27,7 @@ struct BrokenApplyKillTests {
             let before = try template.count("SELECT count(*) FROM keto_relation_tuples")
             try MigrateLegacyConcurrencyTests.waitForSessionsToEnd(of: template)
 
-            func withCopy<T>(_ body: (LegacyWorkspace) throws -> T) throws -> T {
-                try ScratchDatabase.with(backend, copying: template.dsn) { copy in
-                    try body(LegacyWorkspace(backend: backend, dsn: copy.dsn, directory: copy.directory, configPath: template.configPath))
-                }
-            }
-            let calibration = try withCopy { workspace in
+            let calibration = try template.withCopy { workspace in
                 let run = try TracedMigration(workspace.commandLine(["broken", "apply"], [file, "-y"]), in: workspace.directory.url, killAt: nil).wait()
                 #expect(run.process.status == 0, "\(run.plainStderr)")
                 return try AimedKillTrials.calibrate(run, requiredSteps: Self.requiredSteps, context: "\(backend) uninterrupted broken apply")
@@ -40,7 +35,7 @@ struct BrokenApplyKillTests {
             let trials = AimedKillTrials(name: "broken apply \(backend.rawValue)", seed: seed, requiredSteps: Self.requiredSteps)
             var outcomes: [String: Int] = [:]
             let summary = try trials.run(calibration: calibration) { point, number in
-                try withCopy { workspace in
+                try template.withCopy { workspace in
                     let killed = try TracedMigration(workspace.commandLine(["broken", "apply"], [file, "-y"]), in: workspace.directory.url, killAt: point).wait()
                     let landed = AimedKillTrials.landed(killed)
                     let context = "seed \(seed), \(backend) trial \(number): kill at \(point) landed in \(landed)"
