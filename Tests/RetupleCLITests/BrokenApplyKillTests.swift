@@ -6,15 +6,18 @@ import Testing
 /// `broken apply` killed with SIGKILL at each step of its transaction
 /// (staging and looking up the lines, writing the tuples, resolving the
 /// records, committing): after each kill either every line was applied or
-/// none, and applying the file again completes with exact figures.
+/// none, and applying the file again completes with exact figures; into
+/// either form of the unified table.
 @Suite("fault injection: SIGKILL at the steps of broken apply (built binary)", .serialized)
 struct BrokenApplyKillTests {
     static let requiredSteps: [MigrationStep] = [.reading, .writing, .finishing, .committing]
 
-    @Test("SIGKILL at every step of broken apply: all lines applied or none; applying again completes", arguments: TestBackends.all)
-    func randomKills(backend: DatabaseBackend) throws {
+    @Test("SIGKILL at every step of broken apply: all lines applied or none; applying again completes", arguments: TestBackends.all, SchemaForm.allCases)
+    func randomKills(backend: DatabaseBackend, form: SchemaForm) throws {
         let seed = FaultInjectionTests.seed
-        try LegacyWorkspace.with(backend, .generated(tuples: 10_000, namespaces: 2, brokenShare: 0.5)) { template in
+        try LegacyWorkspace.with(backend, .generated(tuples: 10_000, namespaces: 2, brokenShare: 0.5), applyingSchema: false) { template in
+            let schema = try template.retuple(["migrate", "up"], ["--to", form.rawValue, "-y", "-q"])
+            try #require(schema.status == 0, "\(schema.stderr)")
             let migrated = try template.migrateLegacy(["-y", "-q", "--report", "report.jsonl"])
             try #require(migrated.status == 3, "\(migrated.stderr)")
             let fixed = try template.reportLines("report.jsonl").enumerated().map { index, line in
@@ -32,13 +35,13 @@ struct BrokenApplyKillTests {
                 #expect(run.process.status == 0, "\(run.plainStderr)")
                 return try AimedKillTrials.calibrate(run, requiredSteps: Self.requiredSteps, context: "\(backend) uninterrupted broken apply")
             }
-            let trials = AimedKillTrials(name: "broken apply \(backend.rawValue)", seed: seed, requiredSteps: Self.requiredSteps)
+            let trials = AimedKillTrials(name: "broken apply \(backend.rawValue) \(form.rawValue)", seed: seed, requiredSteps: Self.requiredSteps)
             var outcomes: [String: Int] = [:]
             let summary = try trials.run(calibration: calibration) { point, number in
                 try template.withCopy { workspace in
                     let killed = try TracedMigration(workspace.commandLine(["broken", "apply"], [file, "-y"]), in: workspace.directory.url, killAt: point).wait()
                     let landed = AimedKillTrials.landed(killed)
-                    let context = "seed \(seed), \(backend) trial \(number): kill at \(point) landed in \(landed)"
+                    let context = "seed \(seed), \(backend) \(form) trial \(number): kill at \(point) landed in \(landed)"
                     #expect(killed.process.status == (killed.killed ? SIGKILL : 0), "\(context): \(killed.plainStderr)")
                     try MigrateLegacyConcurrencyTests.waitForSessionsToEnd(of: workspace)
 
@@ -67,7 +70,7 @@ struct BrokenApplyKillTests {
                     return landed
                 }
             }
-            print("broken apply kills, \(backend.rawValue), seed \(seed), \(fixed.count) lines: \(outcomes); \(summary)")
+            print("broken apply kills, \(backend.rawValue), \(form.rawValue) form, seed \(seed), \(fixed.count) lines: \(outcomes); \(summary)")
             #expect(summary.missing.isEmpty, "seed \(seed), \(backend): no kill landed in \(summary.missing.map(\.rawValue)): \(summary)")
             #expect((outcomes["none applied"] ?? 0) >= Self.requiredSteps.count, "\(outcomes)")
         }
