@@ -210,13 +210,13 @@ public final class PostgresConnection {
             try writer.flush()
         } catch {
             PQputCopyEnd(openHandle, "retuple aborted the copy: \(error)")
-            drainResults()
-            throw error
+            let sent = drainResults(statement: sql)
+            throw Self.serverError(sent, over: error)
         }
         guard PQputCopyEnd(openHandle, nil) == 1 else {
             let failure = lastError(statement: sql)
-            drainResults()
-            throw failure
+            let sent = drainResults(statement: sql)
+            throw Self.serverError(sent, over: failure)
         }
         // "After successfully calling PQputCopyEnd, call PQgetResult to obtain
         // the final result status of the COPY command. One can wait for this
@@ -242,10 +242,27 @@ public final class PostgresConnection {
         guard sent == 1 else { throw lastError(statement: "COPY") }
     }
 
-    private func drainResults() {
+    /// Reads and frees every pending result; returns the first error the
+    /// server sent among them (one with a SQLSTATE).
+    private func drainResults(statement: String) -> PostgresError? {
+        var first: PostgresError?
         while let result = PQgetResult(openHandle) {
+            if first == nil, PQresultStatus(result) == PGRES_FATAL_ERROR {
+                let sent = error(from: result, statement: statement, hiding: password)
+                if sent.sqlstate != nil { first = sent }
+            }
             PQclear(result)
         }
+        return first
+    }
+
+    /// The server's error, when a write of the copy failed because the
+    /// connection was lost (no SQLSTATE) and the server had said why before
+    /// it closed the session (a PANIC for want of WAL space); else `local`.
+    /// An error of the caller's own is never replaced.
+    private static func serverError(_ sent: PostgresError?, over local: Error) -> Error {
+        guard let sent, let lost = local as? PostgresError, lost.sqlstate == nil else { return local }
+        return sent
     }
 }
 

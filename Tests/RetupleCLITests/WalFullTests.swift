@@ -75,6 +75,11 @@ struct WalFullTests {
 
         var tally: [String] = []
         for (number, share) in Self.shares.enumerated() {
+            // Default WAL buffers: WAL is written at COMMIT, and the PANIC comes there. The smallest: the COPY writes it.
+            _ = try DiskFullTests.withDatabase(cluster.adminDSN) {
+                try $0.execute("ALTER SYSTEM SET wal_buffers = '\(number.isMultiple(of: 2) ? "-1" : "64kB")'")
+            }
+            try cluster.restartFast()
             try withCopy("keto_trial_\(number)") { workspace in
                 try checkpoint()
                 let free = Int(Double(walBytes) * share)
@@ -92,10 +97,11 @@ struct WalFullTests {
                 #expect(failed.status == 1, "\(context): exited \(failed.status): \(failed.stderr)")
                 // The fault is the one meant: a server process PANICked, unable to write WAL.
                 let panic = try #require(Self.walPanic(in: log), "\(context): no PANIC for want of WAL space in the server's log:\n\(log)")
-                // retuple's own backend PANICked: its message is the error, whole. Another process: the session just ended.
-                let said: ErrorLinePattern = panic.duringAStatement
-                    ? #"could not write to file "pg_wal/xlogtemp\.[0-9]+": No space left on device \(SQLSTATE 53100\)"#
-                    : "server closed the connection unexpectedly"
+                // retuple's session PANICked (in a COPY or at COMMIT): the server's message is the line, whole. Another
+                // process PANICked: the server ended the session without an error of its own, and the line is libpq's.
+                let said: ErrorLinePattern = panic.statement == nil
+                    ? "server closed the connection unexpectedly"
+                    : #"could not write to file "pg_wal/xlogtemp\.[0-9]+": No space left on device \(SQLSTATE 53100\)"#
                 DiskFullTests.expectErrorLine(failed, "\(literal: workspace.locationText): \(said.regex)", context)
 
                 // Committed namespaces whole, the rest as they were.
@@ -115,7 +121,7 @@ struct WalFullTests {
                 for printed in failed.namespaceFigures {
                     #expect(committed.contains(printed.id), "\(context): \(printed) was printed but is not whole")
                 }
-                tally.append("failed after \(committed.count) committed, PANIC in pid \(panic.pid) (\(panic.duringAStatement ? "retuple's session" : "not a session")): \(failed.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+                tally.append("failed after \(committed.count) committed, PANIC in pid \(panic.pid) (\(panic.statement.map { "retuple's \($0.prefix { $0 != " " })" } ?? "not a session")): \(failed.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
 
                 let rerun = try workspace.migrateLegacy(["-y", "-q"])
                 let expected = fullFigures.compactMap { full -> NamespaceFigures? in
@@ -137,16 +143,18 @@ struct WalFullTests {
     }
 
     /// The first PANIC in `log` (the server's log, `log_line_prefix` `%m
-    /// [%p] `) for want of space in `pg_wal`, and whether the process was
-    /// running a client's statement (a `STATEMENT:` line of its pid
-    /// follows): only retuple's session runs statements during a trial.
-    static func walPanic(in log: String) -> (pid: String, duringAStatement: Bool)? {
+    /// [%p] `) for want of space in `pg_wal`, and the statement its process
+    /// was running (the `STATEMENT:` line of its pid that follows), nil for
+    /// a process that runs none: only retuple's session runs statements
+    /// during a trial.
+    static func walPanic(in log: String) -> (pid: String, statement: String?)? {
         let lines = log.split(separator: "\n")
         let pattern = #"\[([0-9]+)\] PANIC:  could not write to file "pg_wal/xlogtemp\.[0-9]+": No space left on device"#
         for line in lines {
             guard let match = line.range(of: pattern, options: .regularExpression) else { continue }
             let pid = String(line[match].dropFirst().prefix { $0 != "]" })
-            return (pid, lines.contains { $0.contains("[\(pid)] STATEMENT:") })
+            let statement = lines.lazy.compactMap { line in line.range(of: "[\(pid)] STATEMENT:  ").map { String(line[$0.upperBound...]) } }.first
+            return (pid, statement)
         }
         return nil
     }

@@ -175,4 +175,34 @@ struct PostgresCopyTests {
             #expect(try connection.execute("SELECT 1").string(row: 0, column: 0) == "1")
         }
     }
+
+    /// The server ends the session in the middle of a copy (here another
+    /// session terminates it; a PANIC for want of WAL space behaves alike):
+    /// the write that finds the connection gone reports the server's error,
+    /// which libpq had received but not yet read, not its own "server
+    /// closed the connection unexpectedly".
+    @Test("PostgreSQL: the session ended during copyIn: the server's error is thrown")
+    func sessionEndedDuringCopy() throws {
+        try ScratchDatabase.with(.postgres) { scratch in
+            let connection = try PostgresConnection(conninfo: scratch.dsn)
+            defer { connection.close() }
+            let other = try PostgresConnection(conninfo: scratch.dsn)
+            defer { other.close() }
+            try connection.execute("CREATE TABLE t (v text)")
+            let pid = try #require(connection.execute("SELECT pg_backend_pid()").string(row: 0, column: 0))
+            let thrown = errorThrown {
+                try connection.copyIn("COPY t (v) FROM STDIN") { writer in
+                    try other.execute("SELECT pg_terminate_backend($1::int)", [pid])
+                    let row = String(repeating: "x", count: 1000)
+                    for _ in 0..<1_000_000 {
+                        writer.append(row)
+                        try writer.endRow()
+                    }
+                }
+            }
+            let error = try #require(thrown as? PostgresError, "got \(String(describing: thrown))")
+            #expect(error.sqlstate == PostgresError.adminShutdown, "\(error)")
+            #expect(error.message == "terminating connection due to administrator command", "\(error)")
+        }
+    }
 }
