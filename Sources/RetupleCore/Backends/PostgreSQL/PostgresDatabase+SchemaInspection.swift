@@ -61,11 +61,7 @@ extension PostgresDatabase: SchemaInspection {
                     "column subject_set_object character varying(64) null", "column subject_set_relation character varying(64) null",
                     "column commit_time \(time) not null",
                     "primary key keto_relation_tuples_pkey (shard_id, nid)",
-                    "index keto_relation_tuples_full_idx (nid, namespace_id, object, relation, subject_id, subject_set_namespace_id, subject_set_object, subject_set_relation, commit_time)",
-                    "index keto_relation_tuples_subject_ids_idx (nid, namespace_id, object, relation, subject_id) where subject_set_namespace_id is null and subject_set_object is null and subject_set_relation is null",
-                    "index keto_relation_tuples_subject_sets_idx (nid, namespace_id, object, relation, subject_set_namespace_id, subject_set_object, subject_set_relation) where subject_id is null",
-                    "check chk_keto_rt_subject_type",
-                ],
+                ] + SchemaFormFacts.v07IndexesAndCheck,
             ]
         case .latest:
             return [
@@ -76,7 +72,7 @@ extension PostgresDatabase: SchemaInspection {
                     "column subject_set_namespace character varying(200) null", "column subject_set_object uuid null",
                     "column subject_set_relation character varying(64) null", "column commit_time \(time) not null",
                     "primary key keto_relation_tuples_uuid_pkey (shard_id, nid)",
-                ] + LatestSchemaFacts.indexes + [
+                ] + SchemaFormFacts.latestIndexes + [
                     "foreign key keto_relation_tuples_nid_fk (nid) references networks(id) on update restrict on delete cascade",
                     "check chk_keto_rt_uuid_subject_type",
                 ],

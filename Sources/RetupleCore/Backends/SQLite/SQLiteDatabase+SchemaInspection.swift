@@ -48,11 +48,7 @@ extension SQLiteDatabase: SchemaInspection {
                     "column subject_set_namespace_id INTEGER null", "column subject_set_object VARCHAR(64) null",
                     "column subject_set_relation VARCHAR(64) null", "column commit_time TIMESTAMP not null",
                     "primary key (shard_id, nid)",
-                    "index keto_relation_tuples_full_idx (nid, namespace_id, object, relation, subject_id, subject_set_namespace_id, subject_set_object, subject_set_relation, commit_time)",
-                    "index keto_relation_tuples_subject_ids_idx (nid, namespace_id, object, relation, subject_id) where subject_set_namespace_id is null and subject_set_object is null and subject_set_relation is null",
-                    "index keto_relation_tuples_subject_sets_idx (nid, namespace_id, object, relation, subject_set_namespace_id, subject_set_object, subject_set_relation) where subject_id is null",
-                    "check chk_keto_rt_subject_type",
-                ],
+                ] + SchemaFormFacts.v07IndexesAndCheck,
             ]
         case .latest:
             return [
@@ -63,7 +59,7 @@ extension SQLiteDatabase: SchemaInspection {
                     "column subject_set_namespace VARCHAR(200) null", "column subject_set_object UUID null",
                     "column subject_set_relation VARCHAR(64) null", "column commit_time TIMESTAMP not null",
                     "primary key (shard_id, nid)",
-                ] + LatestSchemaFacts.indexes + [
+                ] + SchemaFormFacts.latestIndexes + [
                     "foreign key (nid) references networks(id) on update restrict on delete cascade",
                     "check chk_keto_rt_uuid_subject_type",
                 ],
