@@ -51,7 +51,7 @@ struct LegacyMigrationRunTests {
             _ = try LegacyTupleGenerator(plan: plan).generate(into: database)
             try database.execute(
                 "INSERT INTO \(LegacyLayout.tupleTable(namespaceID: plan.namespaces[0].id)) (shard_id, object, relation, subject, commit_time) VALUES ('default', ?, 'viewer', 'user-1', ?)",
-                [.text(String(repeating: "o", count: 65)), .text(Timestamp(seconds: 1_700_000_000).text(for: .sqlite))]
+                [.text(String(repeating: "o", count: 65)), .text(Timestamp(seconds: 1_700_000_000).sqliteText)]
             )
             _ = try SchemaMigrator(database: database, logger: testLogger).applyPending()
             let migrator = try LegacyMigrator(
