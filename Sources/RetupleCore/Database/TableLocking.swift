@@ -29,6 +29,14 @@ public protocol TableLocking {
     /// - Returns: nil when granted; the sessions holding the table when the
     ///   wait ran out (the transaction stays usable).
     func lockAgainstWriters(_ table: String, _ exclusion: WriterExclusion) throws -> [LockHolder]?
+
+    /// How many write transactions of one run may be open on this
+    /// database at once, each on a connection of its own, besides the one
+    /// connection asking (which may hold the run lock for them): 1 where
+    /// one writer at a time is the rule (SQLite), else what the server
+    /// still accepts (PostgreSQL: `max_connections` less the reserved
+    /// connections and those open now), at least 1.
+    func concurrentWriterLimit() throws -> Int
 }
 
 /// How a table lock holds writers off.

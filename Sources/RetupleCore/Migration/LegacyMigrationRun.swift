@@ -63,8 +63,8 @@ public final class LegacyMigrationRun {
     public let options: Options
     /// Where broken rows go; created when the first one is found.
     public let report: BrokenTupleReport
-    private let confirmation: any MigrationConfirmation
-    private let observer: any LegacyMigrationObserver
+    let confirmation: any MigrationConfirmation
+    let observer: any LegacyMigrationObserver
     private var results: [NamespaceMigrationResult] = []
     private var failures: [NamespaceFailure] = []
 
@@ -90,7 +90,11 @@ public final class LegacyMigrationRun {
     /// - Throws: what ends the run early: an unconfigured namespace or
     ///   table, a missing privilege, a database error. Namespaces that
     ///   finished before it were reported and committed.
-    public func perform(with migrator: LegacyMigrator) throws {
+    ///
+    /// - Parameter workers: how to open the connections of more workers,
+    ///   and how many namespaces may migrate at once (`--jobs`); nil for
+    ///   one at a time on `migrator`'s connections, as `--jobs 1`.
+    public func perform(with migrator: LegacyMigrator, workers: MigrationWorkers? = nil) throws {
         let tables = try migrator.legacyTables(named: options.name)
         guard !tables.isEmpty else {
             observer.informed("nothing to do: no legacy table\(options.name.map { " of namespace \($0)" } ?? "") is left in \(migrator.source.location)")
@@ -102,7 +106,7 @@ public final class LegacyMigrationRun {
         if options.downOnly {
             try dropLegacyTables(tables, migrator)
         } else {
-            try migrate(tables, migrator)
+            try migrate(tables, migrator, workers)
         }
     }
 
@@ -118,13 +122,19 @@ public final class LegacyMigrationRun {
         ))
     }
 
-    private func migrate(_ tables: [LegacyTable], _ migrator: LegacyMigrator) throws {
-        try showPlan(tables, migrator)
+    private func migrate(_ tables: [LegacyTable], _ migrator: LegacyMigrator, _ workers: MigrationWorkers?) throws {
+        let plannedRows = try showPlan(tables, migrator)
         guard ask("migrate these namespaces?") else {
             observer.informed("nothing migrated")
             return
         }
         let drops = !migrator.isCrossDatabase
+        if let workers, try migrateConcurrently(tables, migrator, workers, plannedRows: plannedRows) {
+            if !drops, !options.dryRun {
+                observer.informed("\(migrator.source.location) was only read; once the target serves, drop its legacy tables with --down-only --target-dsn")
+            }
+            return
+        }
         for table in tables {
             do {
                 var result = try migrator.migrate(
@@ -177,10 +187,15 @@ public final class LegacyMigrationRun {
 
     /// Lists what will be migrated, with each table's rows as far as the
     /// lock timeout lets them be counted.
-    private func showPlan(_ tables: [LegacyTable], _ migrator: LegacyMigrator) throws {
+    /// - Returns: each table's rows, 0 where they could not be counted.
+    @discardableResult
+    private func showPlan(_ tables: [LegacyTable], _ migrator: LegacyMigrator) throws -> [Int] {
         var lines = ["legacy namespaces in \(migrator.source.location):"]
+        var planned: [Int] = []
         for table in tables {
-            let rows = try migrator.rowCountWithinLockTimeout(table).map(String.init) ?? "? (locked by another session)"
+            let count = try migrator.rowCountWithinLockTimeout(table)
+            planned.append(count ?? 0)
+            let rows = count.map(String.init) ?? "? (locked by another session)"
             lines.append("  \(table.namespace.name) (id \(table.namespace.id)): \(rows) rows in \(table.name)")
         }
         if migrator.isCrossDatabase {
@@ -188,19 +203,20 @@ public final class LegacyMigrationRun {
         }
         if options.dryRun { lines.append("dry run: every namespace is rolled back after its figures are taken") }
         observer.planned(lines, beforeQuestion: !options.yes)
+        return planned
     }
 
     /// Yes with `-y`, else the operator's answer.
-    private func ask(_ question: String) -> Bool {
+    func ask(_ question: String) -> Bool {
         options.yes || confirmation.confirm(question)
     }
 
-    private func finished(_ result: NamespaceMigrationResult) {
+    func finished(_ result: NamespaceMigrationResult) {
         results.append(result)
         observer.namespaceFinished(result)
     }
 
-    private func failed(_ failure: NamespaceFailure) {
+    func failed(_ failure: NamespaceFailure) {
         failures.append(failure)
         observer.namespaceFailed(failure)
     }

@@ -25,16 +25,21 @@ public final class LegacyMigrator {
     /// in-place migration.
     public let source: any Database
     public let configuration: Configuration
-    private let logger: Logger
-    private let lock: MigrationLock
+    let logger: Logger
+    private(set) var lock: MigrationLock
     private let sourceLock: MigrationLock
-    private let networkID: String
+    private let sqlitePageCacheMiB: Int
+    let networkID: String
     private let networkUUID: UUID
 
     /// Rows gathered before they are written in one batch.
     public var batchSize = 10_000
     /// Told how far each namespace has got; nil for none.
     public var progress: (any MigrationProgress)?
+    /// Transform each batch on a second thread while this one reads and
+    /// writes (`TransformPipeline`): how `--jobs` above 1 uses a second
+    /// core within one namespace.
+    public var transformsConcurrently = false
 
     /// SQLite's page cache during a run, in MiB. SQLite's default of 2 MiB
     /// spills the pages of the growing unified table and its indexes to the
@@ -68,10 +73,26 @@ public final class LegacyMigrator {
         self.configuration = configuration
         self.logger = logger
         lock = MigrationLock(database: database, timeout: lockTimeout)
+        self.sqlitePageCacheMiB = sqlitePageCacheMiB
         sourceLock = MigrationLock(database: self.source, timeout: lockTimeout)
         let fix = self.source === database ? "retuple migrate up" : "retuple migrate up --target-dsn …"
         (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied(fix: fix)
         try database.prepareForMigration(pageCacheMiB: sqlitePageCacheMiB)
+    }
+
+    /// A migrator for one worker of a run with `--jobs` above 1: the same
+    /// run's settings over connections of its own (`source` the same
+    /// object as `database` in place), taking no run lock, since the run's
+    /// coordinator holds it.
+    func worker(source: any Database, database: any Database) throws -> LegacyMigrator {
+        let worker = try LegacyMigrator(
+            database: database, source: source === database ? nil : source, configuration: configuration, logger: logger,
+            lockTimeout: lock.timeout, sqlitePageCacheMiB: sqlitePageCacheMiB
+        )
+        worker.lock.takesRunLock = false
+        worker.batchSize = batchSize
+        worker.transformsConcurrently = transformsConcurrently
+        return worker
     }
 
     /// Whether the legacy tables are read from another database.
@@ -224,7 +245,7 @@ public final class LegacyMigrator {
         guard try source.tableExists(table.name) else { throw LegacyTableGone(table: table) }
     }
 
-    private func migrateRows(of table: LegacyTable, report: BrokenTupleReport, maxBroken: Int?) throws -> NamespaceMigrationResult {
+    func migrateRows(of table: LegacyTable, report: BrokenTupleReport, maxBroken: Int?) throws -> NamespaceMigrationResult {
         try BrokenTupleTable.create(in: database)
         let legacyCount = try source.rowCount(of: table.name)
         progress?.started(table, rows: legacyCount)
@@ -275,15 +296,19 @@ public final class LegacyMigrator {
         }
 
         logger.trace(.reading, of: table)
-        try source.forEachRow(legacyRowsQuery(table), []) { row in
-            read += 1
-            batch.append(LegacyTuple(row: row))
-            if batch.count >= batchSize {
-                try writeBatch()
-                logger.trace(.reading, of: table)
+        if transformsConcurrently {
+            read = try pipelineRows(of: table, writer: writer, report: report, maxBroken: maxBroken, result: &result)
+        } else {
+            try source.forEachRow(legacyRowsQuery(table), []) { row in
+                read += 1
+                batch.append(LegacyTuple(row: row))
+                if batch.count >= batchSize {
+                    try writeBatch()
+                    logger.trace(.reading, of: table)
+                }
             }
+            try writeBatch()
         }
-        try writeBatch()
         logger.trace(.finishing, of: table)
         let written = writer.counts
         try BrokenTupleTable.resolveMigrated(in: table.namespace, networkID: networkID, database: database)
@@ -305,7 +330,7 @@ public final class LegacyMigrator {
     /// Whether `keto_relation_tuples` may already hold rows of this
     /// namespace; when it holds none, rows are written without the
     /// conflict check (on PostgreSQL, COPY straight into the table).
-    private func mayHoldRows(of namespace: Namespace) throws -> Bool {
+    func mayHoldRows(of namespace: Namespace) throws -> Bool {
         try database.scalar(
             "SELECT 1 FROM keto_relation_tuples WHERE nid = ? AND namespace_id = ? LIMIT 1",
             [networkIDValue, .integer(Int64(namespace.id))]

@@ -55,6 +55,27 @@ extension PostgresDatabase: TableLocking {
         return nil
     }
 
+    /// `max_connections` less the superuser-reserved connections and the
+    /// sessions open now (this one included), at least 1. A role's own
+    /// `rolconnlimit` caps it too when set.
+    public func concurrentWriterLimit() throws -> Int {
+        let free = try scalar("""
+            SELECT current_setting('max_connections')::int
+                 - current_setting('superuser_reserved_connections')::int
+                 - (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type = 'client backend')
+            """)?.integer ?? 0
+        var limit = Int(free)
+        if let roleLimit = try scalar(
+            "SELECT rolconnlimit FROM pg_catalog.pg_roles WHERE rolname = current_user AND rolconnlimit >= 0"
+        )?.integer {
+            let open = try scalar(
+                "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = current_user"
+            )?.integer ?? 0
+            limit = min(limit, Int(roleLimit - open))
+        }
+        return max(limit, 1)
+    }
+
     /// The other sessions holding a lock on `table` that keeps writers'
     /// exclusion waiting: every lock but a reader's ACCESS SHARE.
     private func holders(of table: String) throws -> [LockHolder] {

@@ -20,4 +20,7 @@ extension SQLiteDatabase: TableLocking {
         if exclusion == .share { _ = try scalar("SELECT count(*) FROM sqlite_master") }
         return nil
     }
+
+    /// One writer at a time: a second write transaction waits for the first.
+    public func concurrentWriterLimit() throws -> Int { 1 }
 }
