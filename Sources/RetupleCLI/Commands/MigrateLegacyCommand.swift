@@ -20,6 +20,16 @@ struct MigrateLegacyCommand: ParsableCommand {
             read-only snapshot that holds its writers off: nothing is dropped from it. Once the \
             target serves, --down-only --target-dsn drops the source's legacy tables whose rows \
             the target accounts for.
+
+            --jobs: on PostgreSQL up to that many namespaces migrate at once, each in its own \
+            transaction on its own connection (auto: one per namespace, at most one per core of \
+            this machine and as many as the server has connections to spare); the figures, the \
+            report and the drop rules are those of each namespace alone, and each namespace's \
+            line is shown as it ends. Without -y the drop questions come one namespace at a time \
+            once all have migrated. On SQLite, which takes one writer at a time, namespaces \
+            always migrate one after the other: --jobs above 1 means one thread reads and \
+            writes while a second transforms the rows. --jobs 1 uses one thread and one \
+            connection.
             """
     )
 
@@ -49,6 +59,9 @@ struct MigrateLegacyCommand: ParsableCommand {
     @Option(help: "How long to wait for a legacy table or another retuple run: 30s, 500ms, 2m; 0 waits without limit.")
     var lockTimeout = "30s"
 
+    @Option(help: "Namespaces that migrate at once: a number, or auto (one per namespace, capped by this machine's cores and the server's free connections). SQLite: above 1, rows are transformed on a second thread.")
+    var jobs = "auto"
+
     @Option(help: "SQLite: the page cache in MiB the migration may fill; it counts in retuple's memory, and a smaller one writes more pages mid-transaction.")
     var sqliteCacheMib = LegacyMigrator.defaultSQLitePageCacheMiB
 
@@ -67,6 +80,9 @@ struct MigrateLegacyCommand: ParsableCommand {
         }
         guard (1...4096).contains(sqliteCacheMib) else {
             throw ValidationError("--sqlite-cache-mib must be between 1 and 4096, got \(sqliteCacheMib)")
+        }
+        guard jobs == "auto" || Int(jobs).map({ (1...1024).contains($0) }) == true else {
+            throw ValidationError("--jobs must be auto or a number from 1 to 1024, got \(jobs)")
         }
         if let maxBroken, maxBroken < 0 {
             throw ValidationError("--max-broken must be 0 or more, got \(maxBroken)")
@@ -87,12 +103,32 @@ struct MigrateLegacyCommand: ParsableCommand {
                 logger: context.logger, lockTimeout: timeout, sqlitePageCacheMiB: sqliteCacheMib
             )
             migrator.progress = options.quiet ? nil : ProgressDisplay()
-            try run.perform(with: migrator)
+            try run.perform(with: migrator, workers: workers(context))
         }
         context.logger.info("run finished", metadata: [
             "seconds": "\(Int((ContinuousClock.now - started) / .milliseconds(1)) / 1000)",
             "peak_rss_kib": "\(ProcessMemory.peakResidentKiB().map(String.init) ?? "unknown")",
         ])
         try run.finish()
+    }
+
+    /// How more workers connect: to the same databases, opened the same way.
+    private func workers(_ context: CommandContext) throws -> MigrationWorkers {
+        let sourceDSN = try context.dataSourceName()
+        let targetDSN = try target.dataSourceName()
+        let sourceIntent: OpenIntent = downOnly ? .readWrite : .readOnly
+        return MigrationWorkers(jobs: Int(jobs), progress: options.quiet ? nil : ProgressBoard()) {
+            guard let targetDSN else {
+                let database = try openDatabase(sourceDSN)
+                return (database, database)
+            }
+            let source = try openDatabase(sourceDSN, intent: sourceIntent)
+            do {
+                return (source, try openDatabase(targetDSN))
+            } catch {
+                source.close()
+                throw error
+            }
+        }
     }
 }

@@ -53,10 +53,12 @@ public protocol MigrationProgressLanes: AnyObject, Sendable {
 /// - Each namespace writes its report lines into a section of its own
 ///   (`BrokenTupleReport.section()`), so a rolled-back namespace takes out
 ///   only its lines.
-/// - A namespace's line is shown as it ends, whole; with drop questions
-///   (no `-y`, in place, not a dry run) the questions are asked one
-///   namespace at a time once every namespace has migrated, each line
-///   after its answer, in the plan's order.
+/// - Lines come in the plan's order, as with `--jobs 1`, each whole and as
+///   soon as its namespace and every one before it have ended, so output
+///   stays the same from run to run; the progress shows every running
+///   namespace. With drop questions (no `-y`, in place, not a dry run) the
+///   questions are asked one namespace at a time once every namespace has
+///   migrated, each line after its answer.
 /// - A failure confined to one namespace is reported and the run goes on;
 ///   an error that ends the run lets the running namespaces finish (they
 ///   commit or roll back on their own) and starts no new one.
@@ -98,8 +100,7 @@ extension LegacyMigrationRun {
             state.run(workers: parallel, workers)
         }
         if asksDrops {
-            for outcome in state.outcomes {
-                guard let outcome else { continue }
+            for outcome in state.takeRest() {
                 if state.fatal == nil, case .finished(var result) = outcome, result.broken == 0,
                    confirmation.confirm(Self.dropQuestion(result.table)) {
                     do {
@@ -120,6 +121,7 @@ extension LegacyMigrationRun {
                 }
             }
         }
+        state.deliverRest()
         if let fatal = state.fatal { throw fatal }
         return true
     }
@@ -153,7 +155,9 @@ private final class ParallelRunState: @unchecked Sendable {
 
     private let mutex = NSLock()
     private var next = 0
-    private(set) var outcomes: [Outcome?]
+    private var outcomes: [Outcome?]
+    /// The first outcome, in plan order, not yet reported.
+    private var delivered = 0
     /// The first error that ends the run.
     private(set) var fatal: (any Error)?
     /// Workers that could open their connections.
@@ -235,9 +239,29 @@ private final class ParallelRunState: @unchecked Sendable {
             }
             mutex.lock()
             outcomes[index] = outcome
-            if !holdsResults { run.deliver(outcome) }
+            if !holdsResults {
+                while delivered < outcomes.count, let ready = outcomes[delivered] {
+                    run.deliver(ready)
+                    delivered += 1
+                }
+            }
             mutex.unlock()
         }
+    }
+
+    /// The outcomes not reported yet, in plan order, skipping namespaces
+    /// never started (the run ended early); they count as reported now.
+    func takeRest() -> [Outcome] {
+        mutex.lock()
+        defer { mutex.unlock() }
+        let rest = outcomes[delivered...].compactMap { $0 }
+        delivered = outcomes.count
+        return rest
+    }
+
+    /// Reports what is left, once the workers are done.
+    func deliverRest() {
+        for outcome in takeRest() { run.deliver(outcome) }
     }
 
     /// The next namespace to migrate; nil when none is left or the run

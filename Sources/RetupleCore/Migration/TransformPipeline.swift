@@ -136,7 +136,10 @@ extension LegacyMigrator {
                 pipeline.submit(batch, readSoFar: read)
                 batch = []
                 batch.reserveCapacity(batchSize)
-                if pipeline.inFlight >= TransformPipeline.depth { try writeNext() }
+                if pipeline.inFlight >= TransformPipeline.depth {
+                    try writeNext()
+                    logger.trace(.reading, of: table)
+                }
             }
         }
         if !batch.isEmpty { pipeline.submit(batch, readSoFar: read) }
