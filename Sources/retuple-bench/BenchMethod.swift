@@ -4,6 +4,8 @@ enum BenchMethod: String, CaseIterable, Codable, Sendable, Comparable {
     /// `retuple namespace migrate legacy -y`, the built binary, timed as a
     /// whole process.
     case retuple = "a"
+    /// The same with `--jobs 1`: one namespace at a time, one thread.
+    case retupleOneJob = "a1"
     /// One `INSERT … SELECT` per namespace into the indexed unified table,
     /// all in one transaction.
     case insertSelect = "b"
@@ -17,7 +19,8 @@ enum BenchMethod: String, CaseIterable, Codable, Sendable, Comparable {
     /// A short label for tables and progress lines.
     var label: String {
         switch self {
-        case .retuple: "(a) retuple"
+        case .retuple: "(a) retuple, default jobs"
+        case .retupleOneJob: "(a1) retuple --jobs 1"
         case .insertSelect: "(b) INSERT…SELECT"
         case .loadThenIndex: "(c) load, then index"
         case .ketoStyle: "(d) Keto-v0.7-style"
@@ -27,4 +30,7 @@ enum BenchMethod: String, CaseIterable, Codable, Sendable, Comparable {
     static func < (lhs: BenchMethod, rhs: BenchMethod) -> Bool {
         lhs.rawValue < rhs.rawValue
     }
+
+    /// Whether this runs the retuple binary.
+    var isRetuple: Bool { self == .retuple || self == .retupleOneJob }
 }

@@ -6,6 +6,8 @@ import RetupleCore
 /// unified rows as the first one.
 struct DatasetBench {
     let dataset: any LegacyDataset
+    /// How the results name the dataset's backend (`DatasetPlan.label`).
+    let label: String
     let tools: BuiltTools
     let methods: [BenchMethod]
     let runs: Int
@@ -19,7 +21,7 @@ struct DatasetBench {
         for run in 1...runs {
             for method in methods {
                 let (seconds, peakRSS, digest) = try measure(method, run: run)
-                let name = "\(dataset.backend.rawValue) \(dataset.generated.tuples) run \(run) \(method.label)"
+                let name = "\(label) \(dataset.generated.tuples) run \(run) \(method.label)"
                 guard digest.rows == dataset.generated.expectedUnifiedRows else {
                     throw BenchError("\(name) produced \(digest.rows) unified rows, expected \(dataset.generated.expectedUnifiedRows) (legacy \(dataset.generated.tuples) − broken \(dataset.generated.broken))")
                 }
@@ -34,7 +36,7 @@ struct DatasetBench {
                     check = "the reference for the runs that follow"
                 }
                 let measurement = Measurement(
-                    backend: dataset.backend.rawValue, tuples: dataset.generated.tuples, method: method, run: run,
+                    backend: label, tuples: dataset.generated.tuples, method: method, run: run,
                     seconds: seconds, peakRSSKiB: peakRSS, rows: digest.rows, digest: digest.description
                 )
                 measurements.append(measurement)
@@ -56,11 +58,11 @@ struct DatasetBench {
 
         var seconds: Double
         var peakRSS: Int?
-        if method == .retuple {
+        if method.isRetuple {
             let (outcome, peak) = try tools.runChecked(
                 "retuple",
                 ["namespace", "migrate", "legacy", "--dsn", dsn, "-c", dataset.generated.configPath, "-y",
-                 "--report", tools.logDirectory + "/report-\(tag).jsonl"],
+                 "--report", tools.logDirectory + "/report-\(tag).jsonl"] + (method == .retupleOneJob ? ["--jobs", "1"] : []),
                 logName: "migrate-legacy-\(tag)",
                 allowedStatus: [dataset.generated.broken > 0 ? 3 : 0],
                 measuringMemory: true
@@ -75,7 +77,7 @@ struct DatasetBench {
             case .insertSelect: try InDatabaseMigration(database: database, configuration: configuration).insertSelect()
             case .loadThenIndex: try InDatabaseMigration(database: database, configuration: configuration).loadThenIndex()
             case .ketoStyle: try KetoStyleMigration(database: database, configuration: configuration).run()
-            case .retuple: preconditionFailure("handled above")
+            case .retuple, .retupleOneJob: preconditionFailure("handled above")
             }
             seconds = started.duration(to: .now).seconds
         }
