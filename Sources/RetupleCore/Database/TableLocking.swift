@@ -22,6 +22,16 @@ public protocol TableLocking {
     ///   run that holds it, when it can be named.
     func tryRunLock() throws -> RunLockHolder?
 
+    /// The run lock for a run whose namespaces migrate at once: `shared`
+    /// false, the run's own lock, held by its coordinator for the whole run
+    /// and refusing another such run; `shared` true, the run lock of
+    /// `tryRunLock` taken in shared mode by each worker's namespace
+    /// transaction, so that the workers of one run go on side by side while
+    /// a run taking it exclusively (one namespace at a time) is refused,
+    /// and refuses them. Where one writer at a time is the rule the write
+    /// transaction is the lock, as for `tryRunLock`.
+    func tryParallelRunLock(shared: Bool) throws -> RunLockHolder?
+
     /// Makes writers of `table` wait until the transaction ends, readers
     /// going on. On SQLite a write transaction already does; a read-only
     /// one does from its first read, which `.share` makes here.

@@ -82,14 +82,14 @@ public final class LegacyMigrator {
 
     /// A migrator for one worker of a run with `--jobs` above 1: the same
     /// run's settings over connections of its own (`source` the same
-    /// object as `database` in place), taking no run lock, since the run's
-    /// coordinator holds it.
+    /// object as `database` in place), taking the run lock in shared mode
+    /// (`TableLocking.tryParallelRunLock`).
     func worker(source: any Database, database: any Database) throws -> LegacyMigrator {
         let worker = try LegacyMigrator(
             database: database, source: source === database ? nil : source, configuration: configuration, logger: logger,
             lockTimeout: lock.timeout, sqlitePageCacheMiB: sqlitePageCacheMiB
         )
-        worker.lock.takesRunLock = false
+        worker.lock.runLockMode = .shared
         worker.batchSize = batchSize
         worker.transformsConcurrently = transformsConcurrently
         return worker

@@ -12,10 +12,11 @@ struct MigrationLock {
     let database: any Database
     /// How long to wait for a lock; nil waits as long as it takes.
     let timeout: Duration?
-    /// Whether each transaction takes the run lock: false for the workers
-    /// of a run with `--jobs` above 1, whose coordinator holds it for them
-    /// (`ParallelLegacyMigration`).
-    var takesRunLock = true
+    /// Which run lock each transaction takes: `.exclusive` one namespace
+    /// at a time; `.shared` the workers of a run with `--jobs` above 1;
+    /// `.coordinator` that run's coordinator (`ParallelLegacyMigration`).
+    enum RunLockMode { case exclusive, shared, coordinator }
+    var runLockMode = RunLockMode.exclusive
 
     /// Sets the transaction up and takes the run lock; call first thing in
     /// the transaction.
@@ -23,8 +24,12 @@ struct MigrationLock {
     /// - Throws: `RetupleError` when another retuple holds the run lock.
     func acquireRunLock() throws {
         try database.configureMigrationTransaction(lockTimeout: timeout)
-        guard takesRunLock else { return }
-        guard let holder = try database.tryRunLock() else { return }
+        let refused = switch runLockMode {
+        case .exclusive: try database.tryRunLock()
+        case .shared: try database.tryParallelRunLock(shared: true)
+        case .coordinator: try database.tryParallelRunLock(shared: false)
+        }
+        guard let holder = refused else { return }
         let who = holder.pid.map { " (server process \($0))" } ?? ""
         throw RetupleError("another retuple run is migrating \(database.location)\(who); wait for it to finish, then run again")
     }

@@ -45,11 +45,13 @@ public protocol MigrationProgressLanes: AnyObject, Sendable {
 ///   and writes.
 /// - Elsewhere (PostgreSQL) up to `jobs` workers, each on connections of
 ///   its own, take namespaces from one queue, largest first, and migrate
-///   each exactly as `--jobs 1` does, in a transaction of its own, but
-///   without taking the run lock: the run holds it for all of them in a
-///   coordinator transaction on the run's own connection, open for the
-///   whole parallel part and doing nothing else. A second retuple is
-///   refused as before, naming the coordinator's server process.
+///   each exactly as `--jobs 1` does, in a transaction of its own, taking
+///   the run lock in shared mode: a run of one namespace at a time (which
+///   takes it exclusively) is refused while any worker holds it, naming
+///   that worker's server process, and refuses the workers while it holds
+///   it. Another parallel run is refused by the coordinator's lock, held
+///   in a transaction on the run's own connection for the whole parallel
+///   part, which does nothing else. All of them are transaction-scoped.
 /// - Each namespace writes its report lines into a section of its own
 ///   (`BrokenTupleReport.section()`), so a rolled-back namespace takes out
 ///   only its lines.
@@ -96,7 +98,9 @@ extension LegacyMigrationRun {
             order: tables.indices.sorted { plannedRows[$0] > plannedRows[$1] },
             dropWhenClean: options.yes && !migrator.isCrossDatabase, holdsResults: asksDrops
         )
-        try migrator.lock.transaction {
+        var coordinator = migrator.lock
+        coordinator.runLockMode = .coordinator
+        try coordinator.transaction {
             state.run(workers: parallel, workers)
         }
         if asksDrops {

@@ -7,11 +7,15 @@
 extension PostgresDatabase: TableLocking {
     /// The advisory lock key pair: "retu", "ple".
     static let runLockKey = (Int32(0x7265_7475), Int32(0x0070_6C65))
+    /// The key of a parallel run's coordinator: "retu", "jobs".
+    static let parallelRunLockKey = (Int32(0x7265_7475), Int32(0x6A6F_6273))
 
     /// The key as `pg_locks` shows it (`classid`, `objid` are unsigned
     /// there; a two-key lock has `objsubid` 2).
-    static var runLockCondition: (sql: String, bindings: [DatabaseValue]) {
-        let (classID, objectID) = runLockKey
+    static var runLockCondition: (sql: String, bindings: [DatabaseValue]) { lockCondition(runLockKey) }
+
+    static func lockCondition(_ key: (Int32, Int32)) -> (sql: String, bindings: [DatabaseValue]) {
+        let (classID, objectID) = key
         return (
             """
             l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ? AND l.objsubid = 2
@@ -40,6 +44,17 @@ extension PostgresDatabase: TableLocking {
         guard acquired?.isTrue != true else { return nil }
         let (condition, bindings) = Self.runLockCondition
         return RunLockHolder(pid: try scalar("SELECT l.pid FROM pg_catalog.pg_locks l WHERE \(condition)", bindings)?.integer)
+    }
+
+    public func tryParallelRunLock(shared: Bool) throws -> RunLockHolder? {
+        let key = shared ? Self.runLockKey : Self.parallelRunLockKey
+        let function = shared ? "pg_try_advisory_xact_lock_shared" : "pg_try_advisory_xact_lock"
+        let acquired = try scalar("SELECT \(function)(?, ?)", [.integer(Int64(key.0)), .integer(Int64(key.1))])
+        guard acquired?.isTrue != true else { return nil }
+        let (condition, bindings) = Self.lockCondition(key)
+        return RunLockHolder(pid: try scalar(
+            "SELECT l.pid FROM pg_catalog.pg_locks l WHERE \(condition) AND l.pid <> pg_backend_pid() ORDER BY l.mode DESC LIMIT 1", bindings
+        )?.integer)
     }
 
     public func lockAgainstWriters(_ table: String, _ exclusion: WriterExclusion) throws -> [LockHolder]? {
