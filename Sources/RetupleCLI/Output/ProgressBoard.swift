@@ -40,7 +40,14 @@ final class ProgressBoard: MigrationProgressLanes, @unchecked Sendable {
         mutex.lock()
         defer { mutex.unlock() }
         let key = ObjectIdentifier(lane)
-        if let name, let rows { running[key] = (name, read, rows) } else { running[key]?.read = read }
+        if let name, let rows {
+            // As `ProgressDisplay`: a namespace that ends within the first
+            // interval after it started shows nothing.
+            running[key] = (name, read, rows)
+            lastShown = Date()
+        } else {
+            running[key]?.read = read
+        }
         show()
     }
 
