@@ -290,6 +290,14 @@ final class LegacyWorkspace {
             return object
         }
     }
+
+    /// The report's lines by namespace, each namespace's in file order: a
+    /// run with `--jobs` above 1 promises the order within a namespace,
+    /// not between namespaces, whose lines may interleave batch by batch
+    /// (docs/decisions.md).
+    func reportLinesByNamespace(_ path: String) throws -> [String: [NSDictionary]] {
+        Dictionary(grouping: try reportLines(path).map(NSDictionary.init)) { $0["namespace"] as? String ?? "" }
+    }
 }
 
 /// A row as one line of text that tells every value and its kind apart
