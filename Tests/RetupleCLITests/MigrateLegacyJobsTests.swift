@@ -6,7 +6,8 @@ import Testing
 
 /// `--jobs 2`: the SIGKILL trials of `FaultInjectionTests` with namespaces
 /// migrating at once (PostgreSQL) or rows transformed on a second thread
-/// (SQLite), and a second retuple turned away while such a run goes on.
+/// (SQLite), a second retuple turned away while such a run goes on, and a
+/// run into the latest form.
 @Suite("namespace migrate legacy --jobs 2: kill trials and a second run (built binary)", .serialized)
 struct MigrateLegacyJobsTests {
     static let trials = 10
@@ -62,6 +63,19 @@ struct MigrateLegacyJobsTests {
             let outcome = try #require(try first.wait(timeout: .seconds(60)), "the first run did not finish once the writer let go")
             #expect(outcome.status == 0, "\(outcome.stderr)")
             #expect(outcome.namespaceFigures == LegacyDataset.cleanFirstRunFigures)
+            #expect(try workspace.legacyTablesLeft().isEmpty)
+        }
+    }
+
+    @Test("PostgreSQL --jobs 2 into the latest form: namespaces sharing subject ids (one mapping each) migrate without a deadlock, one after the other", .enabled(if: TestBackends.postgresEnabled))
+    func latestFormWithJobs() throws {
+        // Two namespaces of several batches each, their subjects drawn from one pool of user ids.
+        try LegacyWorkspace.with(.postgres, .generated(tuples: 120_000, namespaces: 2, brokenShare: 0)) { workspace in
+            let up = try workspace.retuple(["migrate", "up"], ["--to", "latest", "-y", "-q"])
+            try #require(up.status == 0, "\(up.stderr)")
+            let outcome = try workspace.migrateLegacy(["-y", "-q", "--jobs", "2"])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            #expect(outcome.namespaceFigures.map(\.migrated) == [60_000, 60_000], "\(outcome.stdout)")
             #expect(try workspace.legacyTablesLeft().isEmpty)
         }
     }

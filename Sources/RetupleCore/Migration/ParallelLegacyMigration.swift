@@ -41,10 +41,11 @@ public protocol MigrationProgressLanes: AnyObject, Sendable {
 }
 
 /// How `--jobs` above 1 runs (docs/decisions.md):
-/// - On a database that takes one writer at a time (SQLite), namespaces
-///   still migrate one after the other; `--jobs` above 1 transforms each
-///   batch on a second thread (`TransformPipeline`) while the first reads
-///   and writes.
+/// - On a database that takes one writer at a time (SQLite), and into the
+///   latest form, whose namespaces share their `keto_uuid_mappings` rows,
+///   namespaces still migrate one after the other; `--jobs` above 1
+///   transforms each batch on a second thread (`TransformPipeline`) while
+///   the first reads and writes.
 /// - Elsewhere (PostgreSQL) up to `jobs` workers, each on connections of
 ///   its own, take namespaces from one queue, largest first, and migrate
 ///   each exactly as `--jobs 1` does, in a transaction of its own, taking
@@ -78,15 +79,20 @@ extension LegacyMigrationRun {
     /// - Returns: false when this run is better done one namespace at a
     ///   time (then it only set `migrator` up, and the caller goes on):
     ///   one job asked, one namespace, a database with one writer at a
-    ///   time, no connection to spare, or a dry run on a database without
-    ///   `retuple_broken_tuples` (creating it would leave a trace).
+    ///   time, a target in the latest form, no connection to spare, or a
+    ///   dry run on a database without `retuple_broken_tuples` (creating it
+    ///   would leave a trace).
     func migrateConcurrently(
         _ tables: [LegacyTable], _ migrator: LegacyMigrator, _ workers: MigrationWorkers, plannedRows: [Int]
     ) throws -> Bool {
         let requested = workers.requested
         guard requested > 1 else { return false }
         migrator.transformsConcurrently = true
-        var parallel = min(requested, tables.count)
+        // The latest form's namespaces share `keto_uuid_mappings` rows (a
+        // subject id in several namespaces is one mapping): two namespace
+        // transactions inserting them in different orders wait for each
+        // other until one is aborted as a deadlock.
+        var parallel = migrator.form == .latest ? 1 : min(requested, tables.count)
         if parallel > 1 { parallel = min(parallel, try migrator.database.concurrentWriterLimit()) }
         let brokenTableExists = try migrator.database.tableExists(BrokenTupleTable.name)
         if parallel > 1, options.dryRun, !brokenTableExists { parallel = 1 }
