@@ -28,15 +28,15 @@ struct MigrateLegacyCommand: ParsableCommand {
             report and the drop rules are those of each namespace alone, and the namespaces' \
             lines come in the plan's order. Without -y the drop questions come one namespace at \
             a time once all have migrated. Ctrl-C or SIGTERM rolls back every namespace in \
-            flight. On SQLite, which takes one writer at a time, namespaces always migrate one \
-            after the other: --jobs above 1 means one thread reads and writes while a second \
-            transforms the rows. --jobs 1 uses one thread and one connection.
+            flight. On SQLite, which takes one writer at a time, and into the latest form, whose \
+            namespaces share their keto_uuid_mappings rows, namespaces migrate one after the \
+            other: --jobs above 1 means one thread reads and writes while a second transforms \
+            the rows. --jobs 1 uses one thread and one connection.
             """,
             examples(
                 "retuple namespace migrate legacy -c keto.yml --dry-run",
-                "retuple namespace migrate legacy -c keto.yml -y | tee migration.log",
+                "retuple namespace migrate legacy -c keto.yml -y --jobs 4 | tee migration.log",
                 "retuple namespace migrate legacy files -c keto.yml --lock-timeout 2m --report broken.jsonl",
-                "retuple namespace migrate legacy -c keto.yml -y --jobs 4",
                 "retuple namespace migrate legacy -c keto.yml --down-only -y"
             )
         )
@@ -68,7 +68,7 @@ struct MigrateLegacyCommand: ParsableCommand {
     @Option(help: "How long to wait for a legacy table or another retuple run: 30s, 500ms, 2m; 0 waits without limit.")
     var lockTimeout = "30s"
 
-    @Option(help: "Namespaces that migrate at once: a number, or auto (one per namespace, capped by this machine's cores and the server's free connections). SQLite: above 1, rows are transformed on a second thread.")
+    @Option(help: "Namespaces that migrate at once: a number, or auto (one per namespace, capped by this machine's cores and the server's free connections). SQLite and the latest form: above 1, rows are transformed on a second thread.")
     var jobs = "auto"
 
     @Option(help: "SQLite: the page cache in MiB the migration may fill; it counts in retuple's memory, and a smaller one writes more pages mid-transaction.")
