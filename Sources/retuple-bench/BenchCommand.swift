@@ -74,7 +74,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let started = ContinuousClock.now
         let plan = try plan()
-        let dsn = plan.sizes.contains { $0.backend == .postgres && !$0.tuples.isEmpty } ? try serverDSN() : nil
+        let dsn = (plan.sizes + plan.skewedSizes).contains { $0.backend == .postgres && !$0.tuples.isEmpty } ? try serverDSN() : nil
         let work = try workDirectory()
         let tools = try BuiltTools(binDirectory: binDir ?? BuiltTools.ownDirectory, logDirectory: work)
         let facts = MachineFacts.gather(postgresDSN: dsn, tools: tools)
