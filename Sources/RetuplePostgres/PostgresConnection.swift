@@ -96,14 +96,43 @@ public final class PostgresConnection {
         let strings = parameters.map { $0.map { strdup($0) } ?? nil }
         defer { strings.forEach { free($0) } }
         let values = strings.map { UnsafePointer($0) }
-        let result = PQexecParams(openHandle, sql, Int32(values.count), nil, values, nil, nil, 0)
-        return try checked(result, statement: sql)
+        return try exec(sql) { PQsendQueryParams($0, sql, Int32(values.count), nil, values, nil, nil, 0) }
     }
 
     /// Runs a script of `;`-separated statements (`PQexec`), none bound.
     /// They run in one implicit transaction unless the script says otherwise.
     public func executeScript(_ sql: String) throws {
-        try checked(PQexec(openHandle, sql), statement: sql)
+        try exec(sql) { PQsendQuery($0, sql) }
+    }
+
+    /// Sends a statement with `send` and reads its results as `PQexec`
+    /// does (the last one; it stops at a COPY or a lost connection), except
+    /// that a failure is reported by the first failed result.
+    ///
+    /// `PQexec` returns the last result. When the server sends an error
+    /// and then ends the session (a PANIC: it could not write WAL; a
+    /// FATAL), that last result is libpq's own "server closed the
+    /// connection unexpectedly", and the server's message, which says
+    /// why, would be lost.
+    @discardableResult
+    private func exec(_ sql: String, expecting expected: ExecStatusType? = nil, _ send: (OpaquePointer) -> Int32) throws -> PostgresResult {
+        guard send(openHandle) == 1 else { throw lastError(statement: sql) }
+        var last: PostgresResult?
+        var firstFailure: Error?
+        while let result = PQgetResult(openHandle) {
+            let status = PQresultStatus(result)
+            do {
+                last = try checked(result, statement: sql, expecting: expected)
+            } catch {
+                if firstFailure == nil { firstFailure = error }
+            }
+            if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH || PQstatus(openHandle) == CONNECTION_BAD {
+                break
+            }
+        }
+        if let firstFailure { throw firstFailure }
+        guard let last else { throw lastError(statement: sql) }
+        return last
     }
 
     /// Takes ownership of a result and throws when it reports a failure.
@@ -174,7 +203,7 @@ public final class PostgresConnection {
     /// - Returns: the number of rows the server stored.
     @discardableResult
     public func copyIn(_ sql: String, _ body: (PostgresCopyWriter) throws -> Void) throws -> Int {
-        try checked(PQexec(openHandle, sql), statement: sql, expecting: PGRES_COPY_IN)
+        try exec(sql, expecting: PGRES_COPY_IN) { PQsendQuery($0, sql) }
         let writer = PostgresCopyWriter(connection: self)
         do {
             try body(writer)

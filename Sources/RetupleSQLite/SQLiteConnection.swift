@@ -9,6 +9,8 @@ internal import CRetupleSQLite
 /// alive, so no statement ever outlives its handle.
 public final class SQLiteConnection {
     private var handle: OpaquePointer?
+    /// The busy handler `setBusyWait` installed, kept alive while it is.
+    var busyWait: BusyWait?
     /// The path the database was opened with (`:memory:` for in-memory).
     public let path: String
 
@@ -90,6 +92,7 @@ public final class SQLiteConnection {
     /// failing with `SQLITE_BUSY`.
     public func setBusyTimeout(milliseconds: Int32) {
         sqlite3_busy_timeout(openHandle, milliseconds)
+        busyWait = nil
     }
 
     /// The number of rows changed by the most recent INSERT, UPDATE or DELETE.
@@ -128,9 +131,12 @@ extension SQLiteConnection {
 
 extension SQLiteConnection {
     /// Makes the statement running on this connection fail with
-    /// `SQLITE_INTERRUPT` as soon as it can (`sqlite3_interrupt`); safe
-    /// from another thread while the connection is open.
+    /// `SQLITE_INTERRUPT` as soon as it can (`sqlite3_interrupt`), and a
+    /// wait for another connection's lock (`setBusyWait`) give up with
+    /// `SQLITE_BUSY` at its next retry, which `sqlite3_interrupt` alone
+    /// does not stop; safe from another thread while the connection is open.
     public func interrupt() {
+        busyWait?.giveUp()
         if let handle = currentHandle { sqlite3_interrupt(handle) }
     }
 }

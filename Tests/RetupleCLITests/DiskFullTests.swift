@@ -42,6 +42,7 @@ struct DiskFullTests {
                     var states: [Int32: NamespaceState]?
                     if run.status != 3 {
                         states = try recovery.checkFailed(run, of: workspace, mentioning: ["No space left on device", file], context: context)
+                        Self.expectErrorLine(run, #"\#(literal: workspace.locationText): database or disk is full: No space left on device \(writing \#(literal: file) or its journal\) \(SQLite result code 13\)"#, context)
                     }
                     tally.count(states)
                     try small.free()
@@ -72,6 +73,7 @@ struct DiskFullTests {
                         var states: [Int32: NamespaceState]?
                         if run.status != 3 {
                             states = try recovery.checkFailed(run, of: workspace, mentioning: ["No space left on device", report], context: context)
+                            Self.expectErrorLine(run, "cannot write the report \(literal: report): No space left on device", context)
                             // The report keeps whole lines of committed namespaces only.
                             let committed = Set(template.namespaces.filter { states?[$0.namespace.id] == .migrated }.map(\.namespace.name))
                             let lines = try Self.reportLines(report)
@@ -105,6 +107,9 @@ struct DiskFullTests {
                 try SmallFilesystem.with(bytes: growth * 2 + (8 << 20), owner: owner) { small in
                     let tablespace = "retuple_test_small_\(UUID().uuidString.prefix(8).lowercased())"
                     _ = try Self.withDatabase(admin) { try $0.execute("CREATE TABLESPACE \(tablespace) LOCATION '\(small.path)'") }
+                    let tablespaceOID = try Self.withDatabase(admin) {
+                        String(try $0.scalar("SELECT oid::bigint FROM pg_tablespace WHERE spcname = ?", [.text(tablespace)])?.integer ?? -1)
+                    }
                     defer { _ = try? Self.withDatabase(admin) { _ = try $0.execute("DROP TABLESPACE IF EXISTS \(tablespace)") } }
                     try template.withCopy { workspace in
                         try workspace.withDatabase { database in
@@ -123,6 +128,12 @@ struct DiskFullTests {
                             states = try recovery.checkFailed(
                                 run, of: workspace, mentioning: ["No space left on device", "pg_tblspc/", "hint: Check free disk space."], context: context
                             )
+                            // The file PostgreSQL could not extend, the whole or partial write, SQLSTATE 53100, the server's hint.
+                            Self.expectErrorLine(
+                                run,
+                                #"\#(literal: workspace.locationText): could not extend file "pg_tblspc/\#(tablespaceOID)/PG_15_[0-9]+/[0-9]+/[0-9]+(\.[0-9]+)?"(: wrote only [0-9]+ of 8192 bytes at block [0-9]+)?: No space left on device \(SQLSTATE 53100\); hint: Check free disk space\."#,
+                                context
+                            )
                         }
                         tally.count(states)
                         try small.free()
@@ -133,6 +144,15 @@ struct DiskFullTests {
             print("disk full, PostgreSQL tablespace: \(tally.description)")
             #expect(tally.failedAfterACommit >= 1 && tally.failed >= 3, "\(tally.description)")
         }
+    }
+
+    /// Expects stderr to be exactly one line, `error: ` and then what
+    /// `pattern` matches (a regular expression; `\(literal:)` escapes the
+    /// parts that are plain text).
+    static func expectErrorLine(_ outcome: ProcessOutcome, _ pattern: ErrorLinePattern, _ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let whole = "^error: " + pattern.regex + "\n$"
+        let matches = outcome.stderr.range(of: whole, options: .regularExpression) != nil
+        #expect(matches, "\(context): the error line is not what it should be:\n\(outcome.stderr)expected: \(whole)", sourceLocation: sourceLocation)
     }
 
     static func fileSize(_ path: String) throws -> Int {
@@ -149,5 +169,23 @@ struct DiskFullTests {
         let database = try openDatabase(try DataSourceName(parsing: dsn))
         defer { database.close() }
         return try body(database)
+    }
+}
+
+/// A regular expression written as a string, with `\(literal: text)` for
+/// text to match as it is (a path, a database's location).
+struct ErrorLinePattern: ExpressibleByStringInterpolation {
+    var regex = ""
+
+    init(stringLiteral value: String) { regex = value }
+
+    init(stringInterpolation: StringInterpolation) { regex = stringInterpolation.regex }
+
+    struct StringInterpolation: StringInterpolationProtocol {
+        var regex = ""
+        init(literalCapacity: Int, interpolationCount: Int) {}
+        mutating func appendLiteral(_ literal: String) { regex += literal }
+        mutating func appendInterpolation(literal text: String) { regex += NSRegularExpression.escapedPattern(for: text) }
+        mutating func appendInterpolation(_ regex: String) { self.regex += regex }
     }
 }

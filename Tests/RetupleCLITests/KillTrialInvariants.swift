@@ -54,7 +54,7 @@ struct KillTrialInvariants {
         let table = expected.table
         let legacyPresent = try database.tableExists(table.name)
         let migrationsPresent = try database.tableExists(table.migrationTable)
-        let legacyIntact = try legacyPresent && isIdentical(table.name, KillTrialTemplate.pristineTable(expected.namespace), rows: expected.legacy, in: database)
+        let legacyIntact = try legacyPresent && Self.isIdentical(table.name, KillTrialTemplate.pristineTable(expected.namespace), rows: expected.legacy, in: database)
         let unified = try count("SELECT count(*) FROM keto_relation_tuples WHERE namespace_id = ?", [id], in: database)
         let unifiedExpected = try count("""
             SELECT count(*) FROM keto_relation_tuples t JOIN \(KillTrialTemplate.expectedTable) e ON e.key = t.shard_id
@@ -86,12 +86,13 @@ struct KillTrialInvariants {
     }
 
     /// Whether `table` holds exactly the rows of `pristine` (`rows` of them).
-    private func isIdentical(_ table: String, _ pristine: String, rows: Int, in database: any Database) throws -> Bool {
+    static func isIdentical(_ table: String, _ pristine: String, rows: Int, in database: any Database) throws -> Bool {
         let columns = LegacyLayout.tupleColumns.joined(separator: ", ")
         let quoted = quoteIdentifier(table)
-        return try count("SELECT count(*) FROM \(quoted)", [], in: database) == rows
-            && count("SELECT count(*) FROM (SELECT \(columns) FROM \(quoted) EXCEPT SELECT \(columns) FROM \(pristine)) d", [], in: database) == 0
-            && count("SELECT count(*) FROM (SELECT \(columns) FROM \(pristine) EXCEPT SELECT \(columns) FROM \(quoted)) d", [], in: database) == 0
+        func count(_ sql: String) throws -> Int { Int(try database.scalar(sql, [])?.integer ?? -1) }
+        return try count("SELECT count(*) FROM \(quoted)") == rows
+            && count("SELECT count(*) FROM (SELECT \(columns) FROM \(quoted) EXCEPT SELECT \(columns) FROM \(pristine)) d") == 0
+            && count("SELECT count(*) FROM (SELECT \(columns) FROM \(pristine) EXCEPT SELECT \(columns) FROM \(quoted)) d") == 0
     }
 
     /// Invariants over the whole database: no unified row or broken record

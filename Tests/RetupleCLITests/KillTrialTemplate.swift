@@ -119,8 +119,6 @@ final class KillTrialTemplate {
     /// Runs `body` with a fresh copy of the template in a directory of its
     /// own (its reports land there); removes both afterwards.
     func withCopy<T>(_ body: (LegacyWorkspace) throws -> T) throws -> T {
-        try ScratchDatabase.with(backend, copying: workspace.dsn) { copy in
-            try body(LegacyWorkspace(backend: backend, dsn: copy.dsn, directory: copy.directory, configPath: workspace.configPath))
-        }
+        try workspace.withCopy(body)
     }
 }

@@ -193,6 +193,16 @@ final class LegacyWorkspace {
 
     static let migrateLegacyWords = ["namespace", "migrate", "legacy"]
 
+    /// Runs `body` with a fresh copy of this workspace's database (the
+    /// SQLite file, or `CREATE DATABASE … TEMPLATE`) in a directory of its
+    /// own, so its reports land there, with the same configuration; removes
+    /// both afterwards. A fault trial spoils its copy, never the original.
+    func withCopy<T>(_ body: (LegacyWorkspace) throws -> T) throws -> T {
+        try ScratchDatabase.with(backend, copying: dsn) { copy in
+            try body(LegacyWorkspace(backend: backend, dsn: copy.dsn, directory: copy.directory, configPath: configPath))
+        }
+    }
+
     // MARK: Looking into the database
 
     /// Opens a connection of the test's own for `body` (on PostgreSQL its

@@ -309,6 +309,47 @@ struct OperatorExperienceTests {
         }
     }
 
+    @Test("SQLite: a write lock another connection holds for over a second is said on stderr while the run waits; the run then completes")
+    func sqliteLockWaitShown() throws {
+        try LegacyWorkspace.with(.sqlite, .clean) { workspace in
+            let process = try workspace.withDatabase { holder in
+                try holder.transaction { () throws -> RunningProcess in
+                    try holder.execute("DELETE FROM keto_0000000000_relation_tuples WHERE 0", [])
+                    let process = try workspace.startMigrateLegacy(["-y"])
+                    Thread.sleep(forTimeInterval: 3)
+                    return process
+                }
+            }
+            let outcome = try #require(try process.wait(timeout: .seconds(60)))
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            let path = String(workspace.dsn.dropFirst("sqlite://".count))
+            #expect(outcome.stderrLines == [
+                "waiting for a lock on sqlite database \(path) held by another connection… (up to 30s, --lock-timeout)",
+            ], "\(outcome.stderr)")
+            #expect(outcome.namespaceFigures == LegacyDataset.cleanFirstRunFigures)
+        }
+    }
+
+    @Test("SQLite: Ctrl-C while waiting for another connection's write lock ends the run at once, nothing committed, exit 130")
+    func sqliteLockWaitInterrupted() throws {
+        try LegacyWorkspace.with(.sqlite, .clean) { workspace in
+            let outcome = try workspace.withDatabase { holder in
+                try holder.transaction { () throws -> ProcessOutcome? in
+                    try holder.execute("DELETE FROM keto_0000000000_relation_tuples WHERE 0", [])
+                    let process = try workspace.startMigrateLegacy(["-y"])
+                    Thread.sleep(forTimeInterval: 2)
+                    process.send(SIGINT)
+                    // The lock is still held: only giving up the wait ends the run.
+                    return try process.wait(timeout: .seconds(10))
+                }
+            }
+            let ended = try #require(outcome, "the run went on waiting for the lock after SIGINT")
+            #expect(ended.status == 130, "\(ended.stderr)")
+            #expect(ended.stderrLines.last == "interrupted: nothing committed; re-run to continue", "\(ended.stderr)")
+            #expect(try workspace.unifiedRows(namespaceID: 0) == 0)
+        }
+    }
+
     @Test("status --wait says how many legacy tables are left, and which, unless -q")
     func statusWaitShowsProgress() throws {
         try LegacyWorkspace.with(.sqlite, .clean) { workspace in

@@ -18,8 +18,12 @@ final class ScratchPostgresCluster {
 
     /// Starts a cluster on a free port (`start_throwaway_postgres`), runs
     /// `body` with it, and stops and removes it (`stop_throwaway_postgres`).
-    static func with<T>(_ body: (ScratchPostgresCluster) throws -> T) throws -> T {
-        let lines = try shell(#"start_throwaway_postgres && printf '%s\n%s\n' "$RETUPLE_TEST_POSTGRES_DSN" "$RETUPLE_PG_DIR""#)
+    ///
+    /// - Parameter initdbOptions: added to initdb's options
+    ///   (`RETUPLE_PG_INITDB_OPTIONS`), e.g. `--waldir=DIR`.
+    static func with<T>(initdbOptions: String = "", _ body: (ScratchPostgresCluster) throws -> T) throws -> T {
+        let options = initdbOptions.isEmpty ? "" : "RETUPLE_PG_INITDB_OPTIONS='\(initdbOptions)' "
+        let lines = try shell(options + #"start_throwaway_postgres && printf '%s\n%s\n' "$RETUPLE_TEST_POSTGRES_DSN" "$RETUPLE_PG_DIR""#)
         guard lines.count == 2 else { throw TestSupportError("start_throwaway_postgres printed \(lines)") }
         defer { _ = try? shell("stop_throwaway_postgres", clusterDirectory: lines[1]) }
         return try body(ScratchPostgresCluster(adminDSN: lines[0], directory: lines[1]))
@@ -34,12 +38,19 @@ final class ScratchPostgresCluster {
 
     /// Restarts the server with a fast shutdown ("all active transactions
     /// are rolled back and clients are forcibly disconnected", app-pg-ctl.html)
-    /// and waits until it accepts connections again.
+    /// and waits until it accepts connections again. A server that is not
+    /// running (it stopped after a PANIC) is started with the options it was
+    /// started with (`postmaster.opts`).
     func restartFast() throws {
         _ = try Self.shell(
             #"as_cluster_owner "$PG_BIN/pg_ctl" -D "$RETUPLE_PG_DIR/data" -l "$RETUPLE_PG_DIR/server.log" -m fast -w restart >/dev/null"#,
             clusterDirectory: directory
         )
+    }
+
+    /// The server's log so far (for a failure message).
+    var serverLog: String {
+        (try? String(contentsOfFile: directory + "/server.log", encoding: .utf8)) ?? ""
     }
 
     /// Runs `script` in bash after sourcing `scripts/lib/postgres.sh`, with

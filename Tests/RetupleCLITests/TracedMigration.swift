@@ -51,6 +51,7 @@ final class TracedMigration: @unchecked Sendable {
     private let lock = NSLock()
     private var events: [StepEvent] = []
     private var stderrText = ""
+    /// Whether SIGKILL was sent.
     private var killed = false
     private let drained = DispatchSemaphore(value: 0)
     let started: ContinuousClock.Instant
@@ -124,7 +125,9 @@ final class TracedMigration: @unchecked Sendable {
         let process: ProcessOutcome
         /// Every step line, in order.
         let steps: [StepEvent]
-        /// Whether SIGKILL was sent (the process was still running at the kill point).
+        /// Whether SIGKILL ended the process. One sent as the process was
+        /// exiting (still unreaped, so `isRunning` said yes) finds it gone
+        /// and does not count: that run finished.
         let killed: Bool
         let started: ContinuousClock.Instant
         let ended: ContinuousClock.Instant
@@ -152,7 +155,9 @@ final class TracedMigration: @unchecked Sendable {
                 process: ProcessOutcome(
                     status: process.terminationStatus, stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "", stderr: stderrText
                 ),
-                steps: events, killed: killed, started: started, ended: ended
+                steps: events,
+                killed: killed && process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL,
+                started: started, ended: ended
             )
         }
     }

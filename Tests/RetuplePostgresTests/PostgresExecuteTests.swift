@@ -147,4 +147,21 @@ struct PostgresExecuteTests {
             #expect(try connection.execute("SELECT count(*) FROM b").string(row: 0, column: 0) == "0")
         }
     }
+
+    /// The server reports an error and then ends the session (here a FATAL;
+    /// a PANIC for want of WAL space behaves alike): the error thrown is the
+    /// server's, not libpq's "server closed the connection unexpectedly"
+    /// that follows it.
+    @Test("PostgreSQL: the server's error before it ends the session is the one thrown", arguments: [false, true])
+    func errorBeforeTheSessionEnds(script: Bool) throws {
+        try withFreshConnection { connection in
+            let sql = "SELECT pg_terminate_backend(pg_backend_pid())"
+            let thrown = errorThrown {
+                if script { try connection.executeScript(sql) } else { try connection.execute(sql) }
+            }
+            let error = try #require(thrown as? PostgresError, "got \(String(describing: thrown))")
+            #expect(error.sqlstate == PostgresError.adminShutdown, "\(error)")
+            #expect(error.message == "terminating connection due to administrator command", "\(error)")
+        }
+    }
 }

@@ -56,6 +56,8 @@ free_port() {
 
 # Starts a throwaway cluster and exports RETUPLE_TEST_POSTGRES_DSN (superuser
 # `postgres` with a random password, TCP on 127.0.0.1) and RETUPLE_PG_DIR.
+# RETUPLE_PG_INITDB_OPTIONS, when set, is added to initdb's options (a test
+# puts the WAL on a small file system with `--waldir=DIR --wal-segsize=1`).
 # Stop it with stop_throwaway_postgres.
 start_throwaway_postgres() {
     RETUPLE_PG_DIR=$(mktemp -d /tmp/retuple-pg.XXXXXX)
@@ -67,7 +69,7 @@ start_throwaway_postgres() {
     [ "$(id -u)" -eq 0 ] && chown -R postgres "$RETUPLE_PG_DIR"
     as_cluster_owner "$PG_BIN/initdb" -D "$RETUPLE_PG_DIR/data" -U postgres \
         --pwfile="$RETUPLE_PG_DIR/pwfile" --auth-local=trust --auth-host=scram-sha-256 \
-        -E UTF8 --locale=C.UTF-8 >"$RETUPLE_PG_DIR/initdb.log" 2>&1 \
+        -E UTF8 --locale=C.UTF-8 ${RETUPLE_PG_INITDB_OPTIONS:-} >"$RETUPLE_PG_DIR/initdb.log" 2>&1 \
         || { cat "$RETUPLE_PG_DIR/initdb.log" >&2; return 1; }
     as_cluster_owner "$PG_BIN/pg_ctl" -D "$RETUPLE_PG_DIR/data" -l "$RETUPLE_PG_DIR/server.log" -w \
         -o "-p $port -k $RETUPLE_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null \

@@ -8,29 +8,15 @@ extension SchemaForm: ExpressibleByArgument {}
 /// of a Keto v0.7 table, in one transaction.
 extension MigrateUpCommand {
     func runLatest(_ context: CommandContext) throws {
-        let dsn: DataSourceName
-        if let targetDSN = try target.dataSourceName() {
-            try context.ensureTargetIsNotSource(targetDSN)
-            dsn = targetDSN
-        } else {
-            dsn = try context.dataSourceName()
-        }
-        if case .sqliteFile(let path) = dsn.target, !FileManager.default.fileExists(atPath: path) {
-            guard approve(LatestSchema.migrations, on: "new sqlite database \(path)", context) else { return }
-            try context.withDatabase(dsn, intent: .readWriteCreatingFile) { try applyLatest(on: $0, context) }
-            return
-        }
-        try context.withDatabase(dsn) { database in
+        try withApproval(context, creating: LatestSchema.migrations) { database in
             let migrator = LatestSchemaMigrator(database: database, logger: context.logger)
             let pending = try migrator.pendingMigrations()
-            if pending.isEmpty { return try applyLatest(on: database, context) }
-            let rows = try migrator.rowsToConvert()
+            let rows = pending.isEmpty ? 0 : try migrator.rowsToConvert()
             if rows > 0 {
                 context.console.info("keto_relation_tuples holds \(rows) Keto v0.7 tuples; they are converted to the latest form in the same transaction")
             }
-            guard approve(pending, on: database.location, context) else { return }
-            try applyLatest(on: database, context)
-        }
+            return pending
+        } apply: { try applyLatest(on: $0, context) }
     }
 
     private func applyLatest(on database: any Database, _ context: CommandContext) throws {

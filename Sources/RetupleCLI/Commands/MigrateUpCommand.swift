@@ -32,6 +32,22 @@ struct MigrateUpCommand: ParsableCommand {
     func run() throws {
         let context = try CommandContext(options: options)
         if to == .latest { return try runLatest(context) }
+        try withApproval(context, creating: UnifiedSchema.migrations) { database in
+            // An up-to-date schema still goes through `apply`: a networks
+            // table emptied by hand needs a network again.
+            try SchemaMigrator(database: database, logger: context.logger).pendingMigrations()
+        } apply: { try apply(on: $0, context) }
+    }
+
+    /// Opens the database the schema goes into (`--target-dsn`, else the
+    /// source), shows what `pending` finds there and asks, then runs
+    /// `apply`, also when nothing is pending. A missing SQLite file is
+    /// asked about with `creating` before it exists, so that "no" creates
+    /// nothing at all.
+    func withApproval(
+        _ context: CommandContext, creating migrations: [SchemaMigration],
+        pending: (any Database) throws -> [SchemaMigration], apply: (any Database) throws -> Void
+    ) throws {
         let dsn: DataSourceName
         if let targetDSN = try target.dataSourceName() {
             try context.ensureTargetIsNotSource(targetDSN)
@@ -40,26 +56,20 @@ struct MigrateUpCommand: ParsableCommand {
             dsn = try context.dataSourceName()
         }
         if case .sqliteFile(let path) = dsn.target, !FileManager.default.fileExists(atPath: path) {
-            // Ask before the file exists, so that "no" creates nothing at all.
-            guard approve(UnifiedSchema.migrations, on: "new sqlite database \(path)", context) else { return }
-            try context.withDatabase(dsn, intent: .readWriteCreatingFile) { try apply(on: $0, context) }
+            guard approve(migrations, on: "new sqlite database \(path)", context) else { return }
+            try context.withDatabase(dsn, intent: .readWriteCreatingFile, apply)
             return
         }
         try context.withDatabase(dsn) { database in
-            let migrator = SchemaMigrator(database: database, logger: context.logger)
-            let pending = try migrator.pendingMigrations()
-            if pending.isEmpty {
-                // Still make sure a network exists: an up-to-date schema
-                // whose networks table was emptied by hand needs one.
-                return try apply(on: database, context)
+            let pending = try pending(database)
+            if pending.isEmpty || approve(pending, on: database.location, context) {
+                try apply(database)
             }
-            guard approve(pending, on: database.location, context) else { return }
-            try apply(on: database, context)
         }
     }
 
     /// Shows the plan and asks, unless `-y`.
-    func approve(_ pending: [SchemaMigration], on location: String, _ context: CommandContext) -> Bool {
+    private func approve(_ pending: [SchemaMigration], on location: String, _ context: CommandContext) -> Bool {
         // Before a question the list is shown even with -q, and on stderr
         // with -f json: nobody approves blind.
         let show = answer.yes ? context.console.info : context.console.notice

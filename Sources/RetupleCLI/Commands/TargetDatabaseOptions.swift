@@ -30,12 +30,14 @@ struct TargetDatabaseOptions: ParsableArguments {
     }
 }
 
-/// `--target-dsn` for the commands that only read (`status`, `verify`):
-/// the same option, helped as what it does there.
-struct ReadTargetDatabaseOptions: ParsableArguments {
-    @Option(help: "Read the unified tuples and broken records from this other database (same forms as --dsn), where a --target-dsn migration wrote them; --dsn then names the source holding the legacy tables. Both are only read.")
-    var targetDsn: String?
+/// The same `--target-dsn`, declared again by a command whose help must
+/// say what the option does there (argument-parser takes an option's help
+/// from its declaration only).
+protocol RewordedTargetDatabaseOptions: ParsableArguments {
+    var targetDsn: String? { get }
+}
 
+extension RewordedTargetDatabaseOptions {
     func validate() throws {
         try options.validate()
     }
@@ -48,19 +50,14 @@ struct ReadTargetDatabaseOptions: ParsableArguments {
     }
 }
 
+/// `--target-dsn` for the commands that only read (`status`, `verify`).
+struct ReadTargetDatabaseOptions: RewordedTargetDatabaseOptions {
+    @Option(help: "Read the unified tuples and broken records from this other database (same forms as --dsn), where a --target-dsn migration wrote them; --dsn then names the source holding the legacy tables. Both are only read.")
+    var targetDsn: String?
+}
+
 /// `--target-dsn` for `namespace migrate legacy`: where the tuples go.
-struct MigrationTargetDatabaseOptions: ParsableArguments {
+struct MigrationTargetDatabaseOptions: RewordedTargetDatabaseOptions {
     @Option(help: "Write the unified tuples and the broken records into this other database (same forms as --dsn; run `retuple migrate up --target-dsn` first); --dsn then names the source of the legacy tables, which is only read and keeps its tables.")
     var targetDsn: String?
-
-    func validate() throws {
-        try options.validate()
-    }
-
-    /// As the shared option group, for `CommandContext.withDatabases`.
-    var options: TargetDatabaseOptions {
-        var options = TargetDatabaseOptions()
-        options.targetDsn = targetDsn
-        return options
-    }
 }

@@ -45,7 +45,11 @@ struct MigrationPresenter: LegacyMigrationObserver {
     /// on stderr, unless `-q`.
     func lockWait(_ wait: LockWait) {
         guard !console.quiet else { return }
-        let holders = wait.holders.isEmpty ? "a session that has since let go" : wait.holders.map(\.description).joined(separator: ", ")
+        let holders = switch wait.holders {
+        case nil: "another connection"
+        case let holders? where holders.isEmpty: "a session that has since let go"
+        case let holders?: holders.map(\.description).joined(separator: ", ")
+        }
         let limit = wait.timeout.map { "up to \(DurationText.describe($0)), --lock-timeout" } ?? "without limit, --lock-timeout 0"
         console.progress("waiting for a lock on \(wait.table) held by \(holders)… (\(limit))")
     }

@@ -100,21 +100,4 @@ extension BrokenTupleTable {
         if !includingResolved { conditions.append("resolved_at IS NULL") }
         return (conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "), bindings)
     }
-
-    /// Whether the record of `rowKey` is resolved; nil when there is no
-    /// such record. The table must exist.
-    static func isResolved(_ rowKey: UUID, in database: any Database) throws -> Bool? {
-        try database.firstRow("SELECT resolved_at FROM \(name) WHERE row_key = ?", [.text(rowKey.lowercasedString)])
-            .map { $0.first != .null }
-    }
-
-    /// Marks the record of `rowKey` resolved at `time`, unless it already is.
-    ///
-    /// - Returns: whether it was marked now.
-    static func resolve(_ rowKey: UUID, at time: Timestamp, in database: any Database) throws -> Bool {
-        try database.execute(
-            "UPDATE \(name) SET resolved_at = ? WHERE row_key = ? AND resolved_at IS NULL",
-            [.text(database.timestampText(time)), .text(rowKey.lowercasedString)]
-        ) > 0
-    }
 }

@@ -33,9 +33,11 @@ public final class BrokenTupleRecreator {
     public let database: any Database
     public let configuration: Configuration
     private let lock: MigrationLock
+    private let logger: Logger
     private let networkID: String
     private let networkUUID: UUID
-    /// The form of `keto_relation_tuples`: the tuples are written in it.
+    /// The form of `keto_relation_tuples`: the tuples are written, and
+    /// looked for, in it.
     private let form: SchemaForm
 
     /// The UUID namespace of the keys of tuples written by hand:
@@ -48,6 +50,7 @@ public final class BrokenTupleRecreator {
         self.database = database
         self.configuration = configuration
         lock = MigrationLock(database: database, timeout: .seconds(30))
+        self.logger = logger
         (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied()
         form = try SchemaForm.current(in: database) ?? .v07
     }
@@ -55,6 +58,12 @@ public final class BrokenTupleRecreator {
     /// Checks every line and, when none is rejected, writes the tuples and
     /// resolves the records in one transaction (with the run lock a
     /// migration holds, so the two never interleave).
+    ///
+    /// The database is asked set-based, never once per line: the lines that
+    /// pass the transformer are staged in a temporary table
+    /// (`Database.bulkInsert`), one query looks up each one's record and
+    /// whether its tuple is present, the new tuples go in through one bulk
+    /// insert, and one UPDATE resolves the records.
     ///
     /// - Parameters:
     ///   - lines: the file's lines as `RecreateLine.parse` gave them.
@@ -66,60 +75,127 @@ public final class BrokenTupleRecreator {
         _ lines: [Result<RecreateLine, RecreateRejection>], dryRun: Bool, commitTime: Timestamp = .now()
     ) throws -> RecreateResult {
         do {
-            return try lock.transaction {
+            let result = try lock.transaction {
                 var result = RecreateResult()
-                var plan = Plan(recordsExist: try database.tableExists(BrokenTupleTable.name))
-                for parsed in lines {
+                logger.trace(.reading, rows: lines.count)
+                let prepared = lines.map { parsed -> Result<Candidate, RecreateRejection> in
                     switch parsed {
-                    case .failure(let rejection):
-                        result.rejected.append(rejection)
+                    case .failure(let rejection): return .failure(rejection)
                     case .success(let line):
-                        do {
-                            result.accepted.append(try accept(line, commitTime: commitTime, into: &plan))
-                        } catch let rejection as RecreateRejection {
-                            result.rejected.append(rejection)
+                        do throws(RecreateRejection) {
+                            return .success(try candidate(line, commitTime: commitTime))
+                        } catch {
+                            return .failure(error)
                         }
                     }
                 }
-                guard result.rejected.isEmpty else { throw RollingBack(value: result) }
+                let candidates = prepared.compactMap { try? $0.get() }
+                let found = try lookUp(candidates)
 
+                var plan = Plan()
+                var index = 0
+                for item in prepared {
+                    switch item {
+                    case .failure(let rejection):
+                        result.rejected.append(rejection)
+                    case .success(let candidate):
+                        defer { index += 1 }
+                        switch plan.accept(candidate, found[index]) {
+                        case .success(let accepted): result.accepted.append(accepted)
+                        case .failure(let rejection): result.rejected.append(rejection)
+                        }
+                    }
+                }
+                guard result.rejected.isEmpty else {
+                    try dropStagedLines(candidates)
+                    throw RollingBack(value: result)
+                }
+
+                logger.trace(.writing, rows: plan.inserts.count)
                 let writer: any TupleRowWriter = switch form {
                 case .v07: UnifiedTupleWriter(database: database, networkID: networkID, skipsPresentRows: true)
                 case .latest: LatestTupleWriter(database: database, configuration: configuration, networkID: networkUUID, skipsPresentRows: true)
                 }
                 try writer.write { emit in try plan.inserts.forEach(emit) }
-                for key in plan.resolutions {
-                    if try BrokenTupleTable.resolve(key, at: commitTime, in: database) { result.resolved += 1 }
+                logger.trace(.finishing, rows: plan.resolutions.count)
+                if !plan.resolutions.isEmpty {
+                    result.resolved = try resolveStagedRecords(at: commitTime)
                 }
+                try dropStagedLines(candidates)
                 guard writer.counts.inserted == result.count(.inserted), result.resolved == plan.resolutions.count else {
                     throw RetupleError(
                         "figures do not add up (planned \(result.count(.inserted)) tuples and \(plan.resolutions.count) records, wrote \(writer.counts.inserted) and resolved \(result.resolved)); rolled back"
                     )
                 }
                 if dryRun { throw RollingBack(value: result) }
+                logger.trace(.committing)
                 return result
             }
+            logger.trace(.committed)
+            return result
         } catch let rollback as RollingBack<RecreateResult> {
             return rollback.value
         }
     }
 
-    /// What the transaction will write, gathered line by line.
+    /// A line that passed the transformer: its tuple under its key, and the
+    /// key of the broken record it replaces (report lines).
+    private struct Candidate {
+        let line: RecreateLine
+        let tuple: UnifiedTuple
+        let record: UUID?
+    }
+
+    /// What the database holds for a candidate.
+    private struct Found {
+        enum Record { case none, missing, open, resolved }
+        var record: Record
+        /// Whether `keto_relation_tuples` holds its key, or a tuple of the
+        /// same content, in this network.
+        var present: Bool
+    }
+
+    /// What the transaction will write, gathered line by line in file order.
     private struct Plan {
-        /// Whether `retuple_broken_tuples` exists (a migration recorded a row).
-        let recordsExist: Bool
         var inserts: [UnifiedTuple] = []
         /// Keys of the records to mark resolved.
         var resolutions: Set<UUID> = []
         /// Keys and contents of the tuples the file holds so far.
         var keys: Set<UUID> = []
         var contents: Set<TupleContent> = []
+
+        mutating func accept(_ candidate: Candidate, _ found: Found) -> Result<RecreateResult.Accepted, RecreateRejection> {
+            let line = candidate.line
+            func accepted(_ status: RecreateResult.Status) -> Result<RecreateResult.Accepted, RecreateRejection> {
+                .success(RecreateResult.Accepted(line: line.number, tuple: line.tuple, status: status))
+            }
+            switch found.record {
+            case .missing:
+                return .failure(RecreateRejection(
+                    line: line.number, reason: .noBrokenRecord,
+                    message: "no record in \(BrokenTupleTable.name) matches the line's legacy columns (a dry run's report, another database, or edited legacy columns); to write the tuple anyway, give it without them"
+                ))
+            case .resolved:
+                return accepted(.alreadyResolved)
+            case .none, .open:
+                break
+            }
+            let tuple = candidate.tuple
+            let content = TupleContent(tuple)
+            let present = keys.contains(tuple.shardID) || contents.contains(content) || found.present
+            keys.insert(tuple.shardID)
+            contents.insert(content)
+            if !present { inserts.append(tuple) }
+            if let record = candidate.record { resolutions.insert(record) }
+            return accepted(present ? .alreadyPresent : .inserted)
+        }
     }
 
-    /// Checks one line and adds what it needs to `plan`.
+    /// Checks one line through the migration's transformer and gives its
+    /// tuple its key; touches no database.
     ///
     /// - Throws: `RecreateRejection` when the line cannot be applied.
-    private func accept(_ line: RecreateLine, commitTime: Timestamp, into plan: inout Plan) throws -> RecreateResult.Accepted {
+    private func candidate(_ line: RecreateLine, commitTime: Timestamp) throws(RecreateRejection) -> Candidate {
         func reject(_ reason: RecreateRejection.Reason, _ message: String) -> RecreateRejection {
             RecreateRejection(line: line.number, reason: reason, message: message)
         }
@@ -132,84 +208,145 @@ public final class BrokenTupleRecreator {
         case .success(let unified): tuple = unified
         case .failure(let defect): throw reject(.broken(defect.reason), defect.message)
         }
-        func accepted(_ status: RecreateResult.Status) -> RecreateResult.Accepted {
-            RecreateResult.Accepted(line: line.number, tuple: line.tuple, status: status)
-        }
-
-        var record: UUID?
         if let legacy = line.legacy {
             var rowKey = LegacyRowKey(networkID: networkUUID, namespaceID: legacy.namespaceID)
-            let key = rowKey.key(of: legacy.tuple)
-            guard plan.recordsExist, let resolved = try BrokenTupleTable.isResolved(key, in: database) else {
-                throw reject(
-                    .noBrokenRecord,
-                    "no record in \(BrokenTupleTable.name) matches the line's legacy columns (a dry run's report, another database, or edited legacy columns); to write the tuple anyway, give it without them"
-                )
-            }
-            if resolved { return accepted(.alreadyResolved) }
-            tuple.shardID = key
-            record = key
-        } else {
-            // The legacy notation of the subject passed the transformer.
-            let subject = line.tuple.legacySubject?.encoded ?? ""
-            var tupleKey = LegacyRowKey(networkID: networkUUID, namespaceID: namespace.id, uuidNamespace: Self.recreatedKeyNamespace)
-            tuple.shardID = tupleKey.key(of: LegacyTuple(
-                shardID: .null, object: .text(tuple.object), relation: .text(tuple.relation), subject: .text(subject), commitTime: .null
-            ))
+            tuple.shardID = rowKey.key(of: legacy.tuple)
+            return Candidate(line: line, tuple: tuple, record: tuple.shardID)
         }
-
-        let content = TupleContent(tuple)
-        let present = try plan.keys.contains(tuple.shardID) || plan.contents.contains(content) || isPresent(tuple)
-        plan.keys.insert(tuple.shardID)
-        plan.contents.insert(content)
-        if !present { plan.inserts.append(tuple) }
-        if let record { plan.resolutions.insert(record) }
-        return accepted(present ? .alreadyPresent : .inserted)
+        // The legacy notation of the subject passed the transformer.
+        let subject = line.tuple.legacySubject?.encoded ?? ""
+        var tupleKey = LegacyRowKey(networkID: networkUUID, namespaceID: namespace.id, uuidNamespace: Self.recreatedKeyNamespace)
+        tuple.shardID = tupleKey.key(of: LegacyTuple(
+            shardID: .null, object: .text(tuple.object), relation: .text(tuple.relation), subject: .text(subject), commitTime: .null
+        ))
+        return Candidate(line: line, tuple: tuple, record: nil)
     }
 
-    /// Whether `keto_relation_tuples` holds the tuple's key, or a tuple of
-    /// the same content, in this network.
-    private func isPresent(_ tuple: UnifiedTuple) throws -> Bool {
+    /// The temporary table the candidates are staged in, for the lookups and
+    /// the UPDATE that resolves their records.
+    static let stagingTable = "retuple_apply_lines"
+
+    /// Stages `candidates` and looks up, in one query, each one's broken
+    /// record and whether its tuple is present. The staging table stays
+    /// until `dropStagedLines` (or the rollback) removes it.
+    ///
+    /// - Returns: what was found, in the order of `candidates`.
+    private func lookUp(_ candidates: [Candidate]) throws -> [Found] {
+        guard !candidates.isEmpty else { return [] }
+        let content = StagedContent(form: form, uuidType: database.uuidColumnType)
+        let key = database.uuidColumnType
+        try database.execute("""
+            CREATE TEMPORARY TABLE \(Self.stagingTable) (
+                position INTEGER NOT NULL, shard_id \(key) NOT NULL, record_key \(key) NULL,
+                \(content.namespace) \(content.namespaceType) NOT NULL, object \(content.stringType) NOT NULL, relation TEXT NOT NULL,
+                subject_id \(content.stringType) NULL, \(content.subjectSetNamespace) \(content.namespaceType) NULL,
+                subject_set_object \(content.stringType) NULL, subject_set_relation TEXT NULL
+            )
+            """)
+        let columns = ["position", "shard_id", "record_key"] + content.columns
+        let mapper = LatestTupleMapper(configuration: configuration)
+        try database.bulkInsert(into: Self.stagingTable, columns: columns) { inserter in
+            for (position, candidate) in candidates.enumerated() {
+                let tuple = candidate.tuple
+                let keys: [DatabaseValue] = [
+                    .integer(Int64(position)), .text(tuple.shardID.lowercasedString), candidate.record.map { .text($0.lowercasedString) } ?? .null,
+                ]
+                let values = switch form {
+                case .v07: StagedContent.values(of: tuple)
+                case .latest: StagedContent.values(of: try mapper.map(tuple, networkID: networkUUID))
+                }
+                try inserter.insert(keys + values)
+            }
+        }
+
+        let records = try database.tableExists(BrokenTupleTable.name)
+        let recordState = records
+            ? "CASE WHEN s.record_key IS NULL THEN 0 WHEN b.row_key IS NULL THEN 1 WHEN b.resolved_at IS NULL THEN 2 ELSE 3 END"
+            : "CASE WHEN s.record_key IS NULL THEN 0 ELSE 1 END"
+        let join = records ? "LEFT JOIN \(BrokenTupleTable.name) b ON b.row_key = s.record_key" : ""
         let table = UnifiedTupleWriter.table
-        if try database.scalar(
-            "SELECT 1 FROM \(table) WHERE shard_id = ? AND nid = ?", [.text(tuple.shardID.lowercasedString), .text(networkID)]
-        ) != nil {
-            return true
+        let nid = DatabaseValue.text(networkID)
+        var found = [Found](repeating: Found(record: .none, present: false), count: candidates.count)
+        try database.forEachRow("""
+            SELECT s.position, \(recordState),
+                   CASE WHEN EXISTS (SELECT 1 FROM \(table) t WHERE t.shard_id = s.shard_id AND t.nid = ?)
+                          OR (s.subject_id IS NOT NULL AND EXISTS (
+                                SELECT 1 FROM \(table) t
+                                WHERE t.nid = ? AND t.\(content.namespace) = s.\(content.namespace) AND t.object = s.object AND t.relation = s.relation
+                                  AND t.subject_id = s.subject_id AND t.\(content.subjectSetNamespace) IS NULL))
+                          OR (s.subject_id IS NULL AND EXISTS (
+                                SELECT 1 FROM \(table) t
+                                WHERE t.nid = ? AND t.\(content.namespace) = s.\(content.namespace) AND t.object = s.object AND t.relation = s.relation
+                                  AND t.subject_id IS NULL AND t.\(content.subjectSetNamespace) = s.\(content.subjectSetNamespace)
+                                  AND t.subject_set_object = s.subject_set_object AND t.subject_set_relation = s.subject_set_relation))
+                        THEN 1 ELSE 0 END
+            FROM \(Self.stagingTable) s \(join)
+            """, [nid, nid, nid]) { row in
+            guard let position = row[0].integer.map(Int.init), found.indices.contains(position) else { return }
+            let record: Found.Record = switch row[1].integer {
+            case 0: .none
+            case 2: .open
+            case 3: .resolved
+            default: .missing
+            }
+            found[position] = Found(record: record, present: row[2].integer == 1)
         }
-        if form == .latest { return try isPresentInLatestForm(tuple) }
-        let common: [DatabaseValue] = [.text(networkID), .integer(Int64(tuple.namespaceID)), .text(tuple.object), .text(tuple.relation)]
-        let same = "SELECT 1 FROM \(table) WHERE nid = ? AND namespace_id = ? AND object = ? AND relation = ? AND "
-        switch tuple.subject {
-        case .id(let id):
-            return try database.scalar(
-                same + "subject_id = ? AND subject_set_namespace_id IS NULL LIMIT 1", common + [.text(id)]
-            ) != nil
-        case .set(let namespaceID, let object, let relation):
-            return try database.scalar(
-                same + "subject_id IS NULL AND subject_set_namespace_id = ? AND subject_set_object = ? AND subject_set_relation = ? LIMIT 1",
-                common + [.integer(Int64(namespaceID)), .text(object), .text(relation)]
-            ) != nil
-        }
+        return found
+    }
+
+    /// Marks resolved, in one UPDATE, the open records the staged lines
+    /// replace.
+    ///
+    /// - Returns: how many were marked.
+    private func resolveStagedRecords(at time: Timestamp) throws -> Int {
+        try database.execute("""
+            UPDATE \(BrokenTupleTable.name) SET resolved_at = ?
+            WHERE resolved_at IS NULL AND row_key IN (
+                SELECT record_key FROM \(Self.stagingTable) WHERE record_key IS NOT NULL
+            )
+            """, [.text(database.timestampText(time))])
+    }
+
+    private func dropStagedLines(_ candidates: [Candidate]) throws {
+        if !candidates.isEmpty { try database.execute("DROP TABLE \(Self.stagingTable)") }
     }
 }
 
-extension BrokenTupleRecreator {
-    /// `isPresent` in the latest form: the same content is the same
-    /// namespace name, relation and UUIDs of object and subject.
-    fileprivate func isPresentInLatestForm(_ tuple: UnifiedTuple) throws -> Bool {
-        let latest = try LatestTupleMapper(configuration: configuration).map(tuple, networkID: networkUUID)
-        let common: [DatabaseValue] = [.text(networkID), .text(latest.namespace), .text(latest.object.lowercasedString), .text(latest.relation)]
-        let same = "SELECT 1 FROM keto_relation_tuples WHERE nid = ? AND namespace = ? AND object = ? AND relation = ? AND "
-        switch latest.subject {
-        case .id(let id):
-            return try database.scalar(
-                same + "subject_id = ? AND subject_set_namespace IS NULL LIMIT 1", common + [.text(id.lowercasedString)]
-            ) != nil
-        case .set(let namespace, let object, let relation):
-            return try database.scalar(
-                same + "subject_id IS NULL AND subject_set_namespace = ? AND subject_set_object = ? AND subject_set_relation = ? LIMIT 1",
-                common + [.text(namespace), .text(object.lowercasedString), .text(relation)]
-            ) != nil
+/// The columns of `keto_relation_tuples` that say what a tuple means, in
+/// the table's form, as the staging table holds them so that the lookup
+/// compares like with like: namespace ids and strings in the v0.7 form,
+/// namespace names and UUIDs in the latest form.
+private struct StagedContent {
+    let namespace: String
+    let namespaceType: String
+    let subjectSetNamespace: String
+    /// The type of object, subject id and subject-set object.
+    let stringType: String
+
+    init(form: SchemaForm, uuidType: String) {
+        switch form {
+        case .v07: (namespace, namespaceType, subjectSetNamespace, stringType) = ("namespace_id", "INTEGER", "subject_set_namespace_id", "TEXT")
+        case .latest: (namespace, namespaceType, subjectSetNamespace, stringType) = ("namespace", "TEXT", "subject_set_namespace", uuidType)
+        }
+    }
+
+    var columns: [String] {
+        [namespace, "object", "relation", "subject_id", subjectSetNamespace, "subject_set_object", "subject_set_relation"]
+    }
+
+    static func values(of tuple: UnifiedTuple) -> [DatabaseValue] {
+        let head: [DatabaseValue] = [.integer(Int64(tuple.namespaceID)), .text(tuple.object), .text(tuple.relation)]
+        return switch tuple.subject {
+        case .id(let id): head + [.text(id), .null, .null, .null]
+        case .set(let namespaceID, let object, let relation): head + [.null, .integer(Int64(namespaceID)), .text(object), .text(relation)]
+        }
+    }
+
+    static func values(of tuple: LatestTuple) -> [DatabaseValue] {
+        let head: [DatabaseValue] = [.text(tuple.namespace), .text(tuple.object.lowercasedString), .text(tuple.relation)]
+        return switch tuple.subject {
+        case .id(let id): head + [.text(id.lowercasedString), .null, .null, .null]
+        case .set(let namespace, let object, let relation): head + [.null, .text(namespace), .text(object.lowercasedString), .text(relation)]
         }
     }
 }

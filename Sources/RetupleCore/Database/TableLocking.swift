@@ -4,10 +4,13 @@
 /// in transaction mode, and ends with the transaction however it ends.
 public protocol TableLocking {
     /// How long a statement may wait for another connection's lock from now
-    /// on (nil: without limit). SQLite sets its busy timeout; PostgreSQL
-    /// takes the wait per transaction in `configureMigrationTransaction`.
-    /// Call before opening the transaction.
-    func setLockWait(_ timeout: Duration?)
+    /// on (nil: without limit). SQLite sets its busy wait, which also tells
+    /// `notice` (with no holders: SQLite cannot name them) when a wait for
+    /// the database's lock lasts `notice.after`; PostgreSQL takes the wait
+    /// per transaction in `configureMigrationTransaction` and tells who
+    /// holds a table in `lockAgainstWriters(_:_:timeout:notice:)`. Call
+    /// before opening the transaction.
+    func setLockWait(_ timeout: Duration?, notice: LockWaitNotice?)
 
     /// Sets a migration's transaction up; call first thing in it.
     /// PostgreSQL: `lock_timeout` from `lockTimeout`, no statement or idle
@@ -61,10 +64,11 @@ public protocol TableLocking {
 public struct LockWaitNotice {
     /// How long to wait quietly before telling.
     public let after: Duration
-    /// Called once, with the sessions holding the lock then.
-    public let notify: ([LockHolder]) -> Void
+    /// Called once, with the sessions holding the lock then; nil when the
+    /// backend cannot name them (SQLite).
+    public let notify: ([LockHolder]?) -> Void
 
-    public init(after: Duration, notify: @escaping ([LockHolder]) -> Void) {
+    public init(after: Duration, notify: @escaping ([LockHolder]?) -> Void) {
         self.after = after
         self.notify = notify
     }

@@ -202,9 +202,10 @@ public final class LegacyMigrator {
     /// - Throws: `NamespaceFailure` naming how many rows are not accounted
     ///   for; nothing is dropped then.
     public func drop(_ table: LegacyTable, force: Bool) throws -> LegacyAccounting {
-        try sourceLock.transaction {
+        let accounting = try sourceLock.transaction {
             try requireLegacyTable(table)
             try sourceLock.lockAgainstWriters(table)
+            logger.trace(.reading, of: table)
             let accounting = try isCrossDatabase
                 ? database.transaction { try LegacyAccounting(of: table, migrator: self) }
                 : LegacyAccounting(of: table, migrator: self)
@@ -215,8 +216,11 @@ public final class LegacyMigrator {
                 )
             }
             try dropLegacyTables(of: table)
+            logger.trace(.committing, of: table)
             return accounting
         }
+        logger.trace(.committed, of: table)
+        return accounting
     }
 
     /// Counts, in a transaction of its own, how the legacy table's rows

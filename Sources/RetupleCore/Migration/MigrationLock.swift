@@ -78,10 +78,15 @@ struct MigrationLock {
         }
     }
 
-    /// Runs `body` with the lock wait set, turning a busy wait that ran out
-    /// into a clear error.
+    /// Runs `body` with the lock wait set, telling `onWait` when the
+    /// database itself (SQLite's lock) is waited for, and turning a busy
+    /// wait that ran out into a clear error.
     private func waitingAtMostTimeout<T>(_ body: () throws -> T) throws -> T {
-        database.setLockWait(timeout)
+        database.setLockWait(timeout, notice: onWait.map { onWait in
+            LockWaitNotice(after: .seconds(1)) { [database, timeout] in
+                onWait(LockWait(table: database.location, holders: $0, timeout: timeout))
+            }
+        })
         do {
             return try body()
         } catch let error as DatabaseError where error.kind == .busy {
@@ -100,11 +105,14 @@ extension LockHolder: CustomStringConvertible {
     }
 }
 
-/// A lock on a legacy table not granted within a second: who holds it, and
+/// A lock on a legacy table (on SQLite, the database) not granted within a
+/// second: who holds it, and
 /// how long the run will wait in all (nil: without limit).
 public struct LockWait: Sendable {
+    /// The table, or on SQLite the database.
     public let table: String
-    public let holders: [LockHolder]
+    /// Who holds it; nil when the backend cannot name them (SQLite).
+    public let holders: [LockHolder]?
     public let timeout: Duration?
 }
 

@@ -11,6 +11,12 @@ import Logging
 ///     2026-11-21T23:40:00+0000 trace retuple: namespace=ns0 rows=10000 step=writing [RetupleCore] migration step
 ///
 /// so the last step line a process wrote names the step it was in.
+///
+/// `--down-only` logs `reading` (the rows are accounted for), `dropping`,
+/// `committing` and `committed` for each table. `broken apply` logs the
+/// steps of its one transaction with the namespace `*`: `reading` (the
+/// lines are staged and looked up), `writing` (the tuples), `finishing`
+/// (the records are resolved), `committing`, `committed`.
 public enum MigrationStep: String, Sendable, CaseIterable {
     /// Streaming legacy rows into the next batch.
     case reading
@@ -36,6 +42,14 @@ extension Logger {
     /// Logs that `step` of `table`'s migration begins (trace level).
     func trace(_ step: MigrationStep, of table: LegacyTable, rows: Int? = nil) {
         var metadata: Logger.Metadata = ["step": "\(step.rawValue)", "namespace": "\(table.namespace.name)"]
+        if let rows { metadata["rows"] = "\(rows)" }
+        trace("\(MigrationStep.logMessage)", metadata: metadata)
+    }
+
+    /// Logs that `step` of a transaction over several namespaces begins
+    /// (`broken apply`), with the namespace `*`.
+    func trace(_ step: MigrationStep, rows: Int? = nil) {
+        var metadata: Logger.Metadata = ["step": "\(step.rawValue)", "namespace": "*"]
         if let rows { metadata["rows"] = "\(rows)" }
         trace("\(MigrationStep.logMessage)", metadata: metadata)
     }

@@ -25,8 +25,9 @@ extension PostgresDatabase: TableLocking {
         )
     }
 
-    /// Nothing to set on the connection: the wait is per transaction.
-    public func setLockWait(_ timeout: Duration?) {}
+    /// Nothing to set on the connection: the wait is per transaction, and
+    /// a table's holders are named by `lockAgainstWriters`.
+    public func setLockWait(_ timeout: Duration?, notice: LockWaitNotice?) {}
 
     public func configureMigrationTransaction(lockTimeout: Duration?) throws {
         try executeScript("""

@@ -2,8 +2,10 @@
 /// (`BEGIN IMMEDIATE`) is the write lock and so the run lock; the busy
 /// timeout is the wait.
 extension SQLiteDatabase: TableLocking {
-    public func setLockWait(_ timeout: Duration?) {
-        connection.setBusyTimeout(milliseconds: Int32(clamping: timeout.map(DurationText.milliseconds) ?? Int64(Int32.max)))
+    public func setLockWait(_ timeout: Duration?, notice: LockWaitNotice?) {
+        let limit = timeout.map(DurationText.milliseconds) ?? Int64(Int32.max)
+        guard let notice else { return connection.setBusyTimeout(milliseconds: Int32(clamping: limit)) }
+        connection.setBusyWait(milliseconds: limit, noticeAfter: DurationText.milliseconds(notice.after)) { notice.notify(nil) }
     }
 
     /// Nothing to set: the busy timeout is the connection's.
