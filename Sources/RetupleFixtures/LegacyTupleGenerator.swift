@@ -10,12 +10,23 @@ public struct GeneratorPlan: Sendable {
     public var seed: UInt64
     /// Share of `tuples` (0…1) to make broken, per reason.
     public var brokenShares: [BrokenReason: Double]
+    /// The share (0…1) of rows in the first namespace, the rest spread
+    /// evenly over the others: a skewed shape. nil spreads all evenly.
+    public var firstNamespaceShare: Double?
 
     public init(tuples: Int, namespaceCount: Int, seed: UInt64 = 1, brokenShares: [BrokenReason: Double] = [:]) {
         self.tuples = tuples
         self.namespaceCount = namespaceCount
         self.seed = seed
         self.brokenShares = brokenShares
+    }
+
+    /// The namespace of row `index` with `firstNamespaceShare`: of every
+    /// 1000 rows, that share in the first namespace, the others in turn.
+    func namespaceID(ofRow index: Int) -> Int32 {
+        let first = Int(((firstNamespaceShare ?? 0) * 1000).rounded())
+        let slot = index % 1000
+        return slot < first ? 0 : Int32(1 + (slot - first) % (namespaceCount - 1))
     }
 
     /// The namespaces as the generated configuration declares them.
@@ -104,14 +115,19 @@ public struct LegacyTupleGenerator {
                 let table = LegacyLayout.tupleTable(namespaceID: namespace.id)
                 summary.rowsPerNamespace[namespace.id] = try database.bulkInsert(into: table, columns: LegacyLayout.tupleColumns) { inserter in
                     var random = SeededGenerator(seed: plan.seed &+ UInt64(namespace.id) &* 0x1000_0001)
-                    var index = Int(namespace.id)
+                    let skewed = plan.firstNamespaceShare != nil && plan.namespaceCount > 1
+                    var index = skewed ? 0 : Int(namespace.id)
                     while index < plan.tuples {
+                        if skewed, plan.namespaceID(ofRow: index) != namespace.id {
+                            index += 1
+                            continue
+                        }
                         let reason = brokenAt[index]
                         let row = reason.map { brokenRow($0, index: index, backend: database.backend) }
                             ?? validRow(index: index, random: &random, backend: database.backend)
                         try inserter.insert(row)
                         if let reason { summary.brokenPerReason[reason, default: 0] += 1 }
-                        index += plan.namespaceCount
+                        index += skewed ? 1 : plan.namespaceCount
                     }
                 }
             }

@@ -27,8 +27,17 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Runs of each method per size; medians are reported.")
     var runs = 3
 
-    @Option(help: "Methods to run, among a,b,c,d.")
-    var methods = "a,b,c,d"
+    @Option(help: "Methods to run, among a,a1,b,c,d,e,f (a1: retuple --jobs 1; e, f: the latest form).")
+    var methods = "a,a1,b,c,d"
+
+    @Option(help: "PostgreSQL sizes of the skewed dataset (one namespace holds --skewed-share of the rows), or none.")
+    var skewedPostgresSizes = "1M"
+
+    @Option(help: "SQLite sizes of the skewed dataset, or none.")
+    var skewedSqliteSizes = "1M"
+
+    @Option(help: "The share of the rows in the skewed dataset's first namespace.")
+    var skewedShare = 0.8
 
     @Option(help: "Run (d), the Keto-style reference, only up to this many tuples.")
     var ketoMaxTuples = 100_000
@@ -65,7 +74,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let started = ContinuousClock.now
         let plan = try plan()
-        let dsn = plan.sizes.contains { $0.backend == .postgres && !$0.tuples.isEmpty } ? try serverDSN() : nil
+        let dsn = (plan.sizes + plan.skewedSizes).contains { $0.backend == .postgres && !$0.tuples.isEmpty } ? try serverDSN() : nil
         let work = try workDirectory()
         let tools = try BuiltTools(binDirectory: binDir ?? BuiltTools.ownDirectory, logDirectory: work)
         let facts = MachineFacts.gather(postgresDSN: dsn, tools: tools)
@@ -73,20 +82,24 @@ struct BenchCommand: ParsableCommand {
         var measurements: [Measurement] = []
         var datasets: [ResultsDocument.DatasetRecord] = []
         do {
-            for (backend, sizes) in plan.sizes {
+            let even = plan.sizes.map { ($0.backend, $0.tuples, nil as Double?) }
+            let skewed = plan.skewedSizes.map { ($0.backend, $0.tuples, plan.skewedShare as Double?) }
+            for (backend, sizes, share) in even + skewed {
                 for tuples in sizes {
-                    say("\(backend.rawValue) \(sizeName(tuples)): generating")
                     var datasetPlan = plan.dataset
                     datasetPlan.tuples = tuples
-                    let directory = work + "/\(backend.rawValue)-\(tuples)"
+                    datasetPlan.firstNamespaceShare = share
+                    let label = datasetPlan.label(backend)
+                    say("\(label) \(sizeName(tuples)): generating")
+                    let directory = work + "/\(backend.rawValue)-\(tuples)\(share == nil ? "" : "-skewed")"
                     let dataset: any LegacyDataset = switch backend {
                     case .sqlite: try SQLiteDataset(plan: datasetPlan, directory: directory, tools: tools)
                     case .postgres: try PostgresDataset(plan: datasetPlan, adminDSN: dsn!, directory: directory, tools: tools)
                     }
                     defer { dataset.remove() }
-                    datasets.append(.init(backend: backend.rawValue, generated: dataset.generated))
-                    say("\(backend.rawValue) \(sizeName(tuples)): \(dataset.generated.tuples) legacy rows, \(dataset.generated.broken) broken, generated in \(fixed(dataset.generated.generatorSeconds, 1)) s")
-                    let bench = DatasetBench(dataset: dataset, tools: tools, methods: plan.methods(for: tuples), runs: plan.runs, log: say)
+                    datasets.append(.init(backend: label, generated: dataset.generated))
+                    say("\(label) \(sizeName(tuples)): \(dataset.generated.tuples) legacy rows, \(dataset.generated.broken) broken, generated in \(fixed(dataset.generated.generatorSeconds, 1)) s")
+                    let bench = DatasetBench(dataset: dataset, label: label, tools: tools, methods: plan.methods(for: tuples), runs: plan.runs, log: say)
                     measurements += try bench.run()
                 }
             }
@@ -116,14 +129,16 @@ struct BenchCommand: ParsableCommand {
     private func plan() throws -> BenchPlan {
         let chosen = try methods.split(separator: ",").map { letter in
             guard let method = BenchMethod(rawValue: letter.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--methods \(methods): expected letters among a, b, c, d, e, f")
+                throw ValidationError("--methods \(methods): expected letters among a, a1, b, c, d, e, f")
             }
             return method
         }
         return BenchPlan(
             sizes: [(.postgres, try sizes(postgresSizes, "--postgres-sizes")), (.sqlite, try sizes(sqliteSizes, "--sqlite-sizes"))],
             runs: runs, methods: Array(Set(chosen)).sorted(), ketoMaxTuples: ketoMaxTuples,
-            dataset: DatasetPlan(tuples: 0, namespaces: namespaces, seed: seed, brokenShare: brokenShare)
+            dataset: DatasetPlan(tuples: 0, namespaces: namespaces, seed: seed, brokenShare: brokenShare),
+            skewedSizes: [(.postgres, try sizes(skewedPostgresSizes, "--skewed-postgres-sizes")), (.sqlite, try sizes(skewedSqliteSizes, "--skewed-sqlite-sizes"))],
+            skewedShare: skewedShare
         )
     }
 

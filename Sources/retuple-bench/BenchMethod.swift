@@ -1,9 +1,11 @@
-/// The four ways the benchmark moves the same legacy rows into
+/// The ways the benchmark moves the same legacy rows into
 /// `keto_relation_tuples` (benchmarks/README.md), named by the letters the results use.
 enum BenchMethod: String, CaseIterable, Codable, Sendable, Comparable {
     /// `retuple namespace migrate legacy -y`, the built binary, timed as a
     /// whole process.
     case retuple = "a"
+    /// The same with `--jobs 1`: one namespace at a time, one thread.
+    case retupleOneJob = "a1"
     /// One `INSERT … SELECT` per namespace into the indexed unified table,
     /// all in one transaction.
     case insertSelect = "b"
@@ -26,7 +28,8 @@ enum BenchMethod: String, CaseIterable, Codable, Sendable, Comparable {
     /// A short label for tables and progress lines.
     var label: String {
         switch self {
-        case .retuple: "(a) retuple"
+        case .retuple: "(a) retuple, default jobs"
+        case .retupleOneJob: "(a1) retuple --jobs 1"
         case .insertSelect: "(b) INSERT…SELECT"
         case .loadThenIndex: "(c) load, then index"
         case .ketoStyle: "(d) Keto-v0.7-style"
@@ -38,4 +41,8 @@ enum BenchMethod: String, CaseIterable, Codable, Sendable, Comparable {
     static func < (lhs: BenchMethod, rhs: BenchMethod) -> Bool {
         lhs.rawValue < rhs.rawValue
     }
+
+    /// Whether this runs `retuple namespace migrate legacy`, timed as a
+    /// whole process.
+    var migratesLegacy: Bool { self == .retuple || self == .retupleOneJob || self == .retupleLatest }
 }

@@ -10,6 +10,10 @@ struct BenchPlan {
     var ketoMaxTuples: Int
     /// Namespaces, seed and broken share; `tuples` is set per size.
     var dataset: DatasetPlan
+    /// Sizes of the skewed dataset per backend, run after the even ones.
+    var skewedSizes: [(backend: DatabaseBackend, tuples: [Int])] = []
+    /// The first namespace's share in the skewed datasets.
+    var skewedShare = 0.8
 
     /// The sizes the benchmark runs by default.
     static let issueSizes: [DatabaseBackend: [Int]] = [

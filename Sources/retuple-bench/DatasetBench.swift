@@ -6,6 +6,8 @@ import RetupleCore
 /// unified rows as the first one.
 struct DatasetBench {
     let dataset: any LegacyDataset
+    /// How the results name the dataset's backend (`DatasetPlan.label`).
+    let label: String
     let tools: BuiltTools
     let methods: [BenchMethod]
     let runs: Int
@@ -20,7 +22,7 @@ struct DatasetBench {
         for run in 1...runs {
             for method in methods {
                 let (seconds, peakRSS, digest) = try measure(method, run: run)
-                let name = "\(dataset.backend.rawValue) \(dataset.generated.tuples) run \(run) \(method.label)"
+                let name = "\(label) \(dataset.generated.tuples) run \(run) \(method.label)"
                 let expected = method == .retupleLatest ? dataset.generated.expectedLatestRows : dataset.generated.expectedUnifiedRows
                 guard digest.rows == expected else {
                     throw BenchError("\(name) produced \(digest.rows) unified rows, expected \(expected) (legacy \(dataset.generated.tuples) − broken \(dataset.generated.broken))")
@@ -47,7 +49,7 @@ struct DatasetBench {
                     check = "the reference for the runs that follow"
                 }
                 let measurement = Measurement(
-                    backend: dataset.backend.rawValue, tuples: dataset.generated.tuples, method: method, run: run,
+                    backend: label, tuples: dataset.generated.tuples, method: method, run: run,
                     seconds: seconds, peakRSSKiB: peakRSS, rows: digest.rows, digest: digest.description
                 )
                 measurements.append(measurement)
@@ -86,11 +88,11 @@ struct DatasetBench {
                 logName: "migrate-up-latest-\(tag)", measuringMemory: true
             )
             (seconds, peakRSS) = (outcome.seconds, peak)
-        } else if method == .retuple || method == .retupleLatest {
+        } else if method.migratesLegacy {
             let (outcome, peak) = try tools.runChecked(
                 "retuple",
                 ["namespace", "migrate", "legacy", "--dsn", dsn, "-c", dataset.generated.configPath, "-y",
-                 "--report", tools.logDirectory + "/report-\(tag).jsonl"],
+                 "--report", tools.logDirectory + "/report-\(tag).jsonl"] + (method == .retupleOneJob ? ["--jobs", "1"] : []),
                 logName: "migrate-legacy-\(tag)",
                 allowedStatus: [dataset.generated.broken > 0 ? 3 : 0],
                 measuringMemory: true
@@ -105,7 +107,7 @@ struct DatasetBench {
             case .insertSelect: try InDatabaseMigration(database: database, configuration: configuration).insertSelect()
             case .loadThenIndex: try InDatabaseMigration(database: database, configuration: configuration).loadThenIndex()
             case .ketoStyle: try KetoStyleMigration(database: database, configuration: configuration).run()
-            case .retuple, .retupleLatest, .retupleConversion: preconditionFailure("handled above")
+            case .retuple, .retupleOneJob, .retupleLatest, .retupleConversion: preconditionFailure("handled above")
             }
             seconds = started.duration(to: .now).seconds
         }

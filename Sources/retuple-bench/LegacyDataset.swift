@@ -10,6 +10,15 @@ struct DatasetPlan: Sendable {
     var namespaces: Int
     var seed: UInt64
     var brokenShare: Double
+    /// The share of rows in the first namespace (a skewed dataset); nil
+    /// spreads them evenly.
+    var firstNamespaceShare: Double? = nil
+
+    /// How the results name the dataset's backend: `postgres`, or
+    /// `postgres, 80 % in one namespace` for a skewed one.
+    func label(_ backend: DatabaseBackend) -> String {
+        firstNamespaceShare.map { "\(backend.rawValue), \(Int(($0 * 100).rounded())) % in one namespace" } ?? backend.rawValue
+    }
 }
 
 /// What the generator made: the legacy rows, how many of them are broken,
@@ -56,7 +65,7 @@ extension LegacyDataset {
         let (outcome, _) = try tools.runChecked("retuple-fixtures", [
             "generate", "--dsn", dsn, "--tuples", String(plan.tuples), "--namespaces", String(plan.namespaces),
             "--seed", String(plan.seed), "--broken-share", String(plan.brokenShare), "--config-out", configPath,
-        ], logName: "generate-\(plan.tuples)")
+        ] + (plan.firstNamespaceShare.map { ["--first-namespace-share", String($0)] } ?? []), logName: "generate-\(plan.tuples)")
         // generated tuples=N namespaces=K broken=B too_long=… seconds=S
         var figures: [String: String] = [:]
         for field in try outcome.output().split(whereSeparator: \.isWhitespace) {

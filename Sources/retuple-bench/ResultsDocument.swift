@@ -27,15 +27,15 @@ struct ResultsDocument {
         return text
     }
 
-    /// a/b, a/c and d/a per backend and size.
+    /// a/b, a/c, a1/c, a/a1 and d/a per backend and size.
     var ratiosTable: String {
         var text = """
-            | backend | tuples | a/b | a/c | d/a |
-            |---|---:|---:|---:|---:|
+            | backend | tuples | a/b | a/c | a1/c | a/a1 | d/a |
+            |---|---:|---:|---:|---:|---:|---:|
 
             """
         for (backend, tuples) in summary.datasets {
-            let ratios = [(BenchMethod.retuple, BenchMethod.insertSelect), (.retuple, .loadThenIndex), (.ketoStyle, .retuple)]
+            let ratios = [(BenchMethod.retuple, BenchMethod.insertSelect), (.retuple, .loadThenIndex), (.retupleOneJob, .loadThenIndex), (.retuple, .retupleOneJob), (.ketoStyle, .retuple)]
                 .map { summary.ratio($0.0, $0.1, backend, tuples).map { fixed($0, 2) } ?? "–" }
             text += "| \(backend) | \(sizeName(tuples)) | \(ratios.joined(separator: " | ")) |\n"
         }
@@ -112,8 +112,14 @@ struct ResultsDocument {
         benchmark stops with an error.
 
         - **(a) retuple**: `retuple namespace migrate legacy --dsn … -c keto.yml -y
-          --report …`, the release binary, timed as a whole process (start to
-          exit), with its peak RSS as the machine table says.
+          --report …`, the release binary with its default `--jobs auto`, timed
+          as a whole process (start to exit), with its peak RSS as the machine
+          table says.
+        - **(a1) retuple --jobs 1**: the same, one namespace at a time on one
+          thread and one connection.
+        - **skewed datasets** (`…, 80 % in one namespace`): generated the same
+          way, but 80 % of the rows in the first namespace and the rest spread
+          over the others.
         - **(b) INSERT…SELECT**: in one transaction, one `INSERT INTO
           keto_relation_tuples SELECT …` per namespace into the table with its
           three secondary indexes, parsing the subject in SQL (`CASE` over the

@@ -43,10 +43,17 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Write the Keto configuration (namespaces) for the generated database here.")
     var configOut: String?
 
+    @Option(help: "Share (0…1) of the tuples in the first namespace, the rest spread over the others (a skewed shape); default: all spread evenly.")
+    var firstNamespaceShare: Double?
+
     func run() throws {
         try reportingErrors {
             let dsn = try DataSourceName(parsing: dsn)
             var plan = GeneratorPlan(tuples: tuples, namespaceCount: namespaces, seed: seed)
+            if let firstNamespaceShare {
+                guard (0...1).contains(firstNamespaceShare) else { throw RetupleError("--first-namespace-share must be between 0 and 1") }
+                plan.firstNamespaceShare = firstNamespaceShare
+            }
             let possible = GeneratorPlan.possibleReasons(on: dsn.backend)
             for reason in possible where brokenShare > 0 {
                 plan.brokenShares[reason] = brokenShare / Double(possible.count)

@@ -2,8 +2,9 @@ import Foundation
 import RetupleTestSupport
 import Testing
 
-/// The benchmark's smoke run, as CI runs it: a tiny size, every method,
-/// one run each. Correctness only, never timing.
+/// The benchmark's smoke run, as CI runs it: a tiny size, even and
+/// skewed, the default methods, one run each. Correctness only, never
+/// timing.
 @Suite("retuple-bench smoke run (built binary)")
 struct BenchmarkSmokeTests {
     /// Enough rows for a few broken ones per reason at a 5 % share.
@@ -11,7 +12,10 @@ struct BenchmarkSmokeTests {
 
     @Test("SQLite: every method produces the same unified rows")
     func sqlite() throws {
-        try expectSameRowsFromEveryMethod(backend: "sqlite", ["--sqlite-sizes", String(Self.tuples), "--postgres-sizes", "none"])
+        try expectSameRowsFromEveryMethod(backend: "sqlite", [
+            "--sqlite-sizes", String(Self.tuples), "--skewed-sqlite-sizes", String(Self.tuples),
+            "--postgres-sizes", "none", "--skewed-postgres-sizes", "none",
+        ])
     }
 
     @Test("PostgreSQL: every method produces the same unified rows", .enabled(if: TestBackends.postgresEnabled))
@@ -19,13 +23,17 @@ struct BenchmarkSmokeTests {
         let dsn = try TestPostgres.requiredAdminDSN()
         try expectSameRowsFromEveryMethod(
             backend: "postgres",
-            ["--postgres-sizes", String(Self.tuples), "--sqlite-sizes", "none", "--postgres-dsn", dsn]
+            [
+                "--postgres-sizes", String(Self.tuples), "--skewed-postgres-sizes", String(Self.tuples),
+                "--sqlite-sizes", "none", "--skewed-sqlite-sizes", "none", "--postgres-dsn", dsn,
+            ]
         )
     }
 
-    /// Runs the bench and reads back every measurement it wrote: the four
-    /// methods ran, and all produced the same digest and row count, fewer
-    /// than the legacy rows by the broken ones.
+    /// Runs the bench and reads back every measurement it wrote: on each
+    /// dataset (even, and 80 % in one namespace) the default methods ran,
+    /// and all produced the same digest and row count, fewer than the
+    /// legacy rows by the broken ones.
     private func expectSameRowsFromEveryMethod(backend: String, _ arguments: [String]) throws {
         let directory = try TemporaryDirectory()
         let json = directory.path("measurements.json")
@@ -37,13 +45,17 @@ struct BenchmarkSmokeTests {
         #expect(outcome.status == 0, "retuple-bench failed: \(outcome.stderr)")
         let data = try Data(contentsOf: URL(fileURLWithPath: json))
         let measurements = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
-        #expect(measurements.compactMap { $0["method"] as? String }.sorted() == ["a", "b", "c", "d"])
-        #expect(measurements.allSatisfy { $0["backend"] as? String == backend && $0["tuples"] as? Int == Self.tuples })
-        let digests = Set(measurements.compactMap { $0["digest"] as? String })
-        #expect(digests.count == 1, "methods disagree: \(digests)")
-        let rows = Set(measurements.compactMap { $0["rows"] as? Int })
-        #expect(rows.count == 1)
-        #expect((rows.first ?? 0) < Self.tuples && (rows.first ?? 0) > Self.tuples * 9 / 10)
+        let datasets = Dictionary(grouping: measurements) { $0["backend"] as? String ?? "" }
+        #expect(Set(datasets.keys) == [backend, "\(backend), 80 % in one namespace"])
+        for (dataset, measurements) in datasets {
+            #expect(measurements.compactMap { $0["method"] as? String }.sorted() == ["a", "a1", "b", "c", "d"], "\(dataset)")
+            #expect(measurements.allSatisfy { $0["tuples"] as? Int == Self.tuples }, "\(dataset)")
+            let digests = Set(measurements.compactMap { $0["digest"] as? String })
+            #expect(digests.count == 1, "\(dataset): methods disagree: \(digests)")
+            let rows = Set(measurements.compactMap { $0["rows"] as? Int })
+            #expect(rows.count == 1, "\(dataset)")
+            #expect((rows.first ?? 0) < Self.tuples && (rows.first ?? 0) > Self.tuples * 9 / 10, "\(dataset)")
+        }
         let document = try String(contentsOfFile: results, encoding: .utf8)
         #expect(document.contains("## Goals"))
         #expect(outcome.stdout.contains("every run produced the same unified rows"))

@@ -82,6 +82,8 @@ struct FaultInjectionTests {
 struct KillTrials {
     let template: KillTrialTemplate
     let seed: UInt64
+    /// Added to the migration's arguments in every run (e.g. `--jobs 2`).
+    var arguments: [String] = []
 
     var invariants: KillTrialInvariants { KillTrialInvariants(template: template) }
 
@@ -118,7 +120,7 @@ struct KillTrials {
     func calibrate() throws -> Calibration {
         try template.withCopy { workspace in
             let run = try TracedMigration(
-                workspace.commandLine(LegacyWorkspace.migrateLegacyWords, ["-y", "--report", "calibration.jsonl"]),
+                workspace.commandLine(LegacyWorkspace.migrateLegacyWords, ["-y", "--report", "calibration.jsonl"] + arguments),
                 in: workspace.directory.url, killAt: nil
             ).wait()
             let context = "seed \(seed), \(template.backend) uninterrupted run"
@@ -144,7 +146,7 @@ struct KillTrials {
     func killAndRecover(at point: KillPoint, trial: Int) throws -> String {
         try template.withCopy { workspace in
             let killed = try TracedMigration(
-                workspace.commandLine(LegacyWorkspace.migrateLegacyWords, ["-y", "--report", "killed.jsonl"]),
+                workspace.commandLine(LegacyWorkspace.migrateLegacyWords, ["-y", "--report", "killed.jsonl"] + arguments),
                 in: workspace.directory.url, killAt: point
             ).wait()
             let landed = killed.killed ? killed.lastStep?.rawValue ?? "start" : "finished"
@@ -162,7 +164,7 @@ struct KillTrials {
                 #expect(afterKill.states[printed.id] == .migrated, "\(context): \(printed) was printed but is \(afterKill.states[printed.id].map(\.rawValue) ?? "neither")")
             }
 
-            let rerun = try workspace.migrateLegacy(["-y", "-q", "--report", "rerun.jsonl"])
+            let rerun = try workspace.migrateLegacy(["-y", "-q", "--report", "rerun.jsonl"] + arguments)
             let expected = template.namespaces.compactMap { namespace -> NamespaceFigures? in
                 let committed = afterKill.states[namespace.namespace.id] == .migrated
                 if committed && namespace.isClean { return nil } // dropped: nothing left to migrate

@@ -12,7 +12,7 @@ struct FaultRecovery {
     var invariants: KillTrialInvariants { KillTrialInvariants(template: template) }
 
     /// Checks a run that failed: exit 1, exactly one `error:` line on
-    /// stderr containing each of `mentions`, every namespace exactly as
+    /// stderr besides progress lines, containing each of `mentions`, every namespace exactly as
     /// before or completely migrated (the printed ones migrated), the
     /// reports whole lines.
     ///
@@ -22,7 +22,7 @@ struct FaultRecovery {
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> [Int32: NamespaceState] {
         #expect(outcome.status == 1, "\(context): exited \(outcome.status): \(outcome.stderr)", sourceLocation: sourceLocation)
-        let lines = outcome.stderr.split(separator: "\n").map(String.init)
+        let lines = outcome.stderrLines.filter { !ProcessOutcome.isProgressLine($0) }
         #expect(lines.count == 1 && lines.first?.hasPrefix("error: ") == true, "\(context): stderr is not one error line: \(outcome.stderr)", sourceLocation: sourceLocation)
         for mention in mentions {
             #expect(outcome.stderr.contains(mention), "\(context): the error does not say \(mention): \(outcome.stderr)", sourceLocation: sourceLocation)

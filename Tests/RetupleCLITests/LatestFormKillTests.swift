@@ -51,12 +51,15 @@ struct LatestFormKillTests {
         }
     }
 
-    @Test("SIGKILL during namespace migrate legacy into the latest form: each namespace as before or migrated; a re-run completes exactly", arguments: TestBackends.all)
-    func legacyKills(backend: DatabaseBackend) throws {
+    @Test("SIGKILL during namespace migrate legacy into the latest form, one job or two: each namespace as before or migrated; a re-run completes exactly", arguments: TestBackends.all, ["1", "2"])
+    func legacyKills(backend: DatabaseBackend, jobs: String) throws {
         try withTemplate(backend, latestSchemaFirst: true) { template in
+            func migrateLegacy(_ dsn: String) -> [String] {
+                ["namespace", "migrate", "legacy", "-y", "-q", "--jobs", jobs, "-c", template.config, "--dsn", dsn, "--report", template.report]
+            }
             let before = try template.state()
             let after = try template.trial { dsn in
-                let outcome = try run(["namespace", "migrate", "legacy", "-y", "-q", "-c", template.config, "--dsn", dsn, "--report", template.report])
+                let outcome = try run(migrateLegacy(dsn))
                 #expect([0, 3].contains(outcome.status), "\(outcome.stderr)")
                 return try KillState(dsn: dsn)
             }
@@ -65,18 +68,18 @@ struct LatestFormKillTests {
             for _ in 0..<Self.trials {
                 let delay = Double.random(in: 0.02...max(0.05, template.seconds), using: &random)
                 try template.trial { dsn in
-                    let process = try RunningProcess(["namespace", "migrate", "legacy", "-y", "-q", "-c", template.config, "--dsn", dsn, "--report", template.report])
+                    let process = try RunningProcess(migrateLegacy(dsn))
                     Thread.sleep(forTimeInterval: delay)
                     process.send(SIGKILL)
                     _ = try process.wait()
                     let killed = try KillState(dsn: dsn)
                     for (namespace, rows) in killed.rowsPerNamespace {
-                        #expect(rows == after.rowsPerNamespace[namespace], "seed \(Self.seed): namespace \(namespace) half migrated after a kill at \(delay) s")
+                        #expect(rows == after.rowsPerNamespace[namespace], "seed \(Self.seed), --jobs \(jobs): namespace \(namespace) half migrated after a kill at \(delay) s")
                     }
                     #expect(killed.mappings.isSubset(of: after.mappings))
-                    let again = try run(["namespace", "migrate", "legacy", "-y", "-q", "-c", template.config, "--dsn", dsn, "--report", template.report])
+                    let again = try run(migrateLegacy(dsn))
                     #expect([0, 3].contains(again.status), "\(again.stderr)")
-                    #expect(try KillState(dsn: dsn) == after, "seed \(Self.seed): the re-run after a kill at \(delay) s did not end as an uninterrupted run")
+                    #expect(try KillState(dsn: dsn) == after, "seed \(Self.seed), --jobs \(jobs): the re-run after a kill at \(delay) s did not end as an uninterrupted run")
                 }
             }
         }

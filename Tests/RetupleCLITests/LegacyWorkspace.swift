@@ -300,6 +300,14 @@ final class LegacyWorkspace {
             return object
         }
     }
+
+    /// The report's lines by namespace, each namespace's in file order: a
+    /// run with `--jobs` above 1 promises the order within a namespace,
+    /// not between namespaces, whose lines may interleave batch by batch
+    /// (docs/decisions.md).
+    func reportLinesByNamespace(_ path: String) throws -> [String: [NSDictionary]] {
+        Dictionary(grouping: try reportLines(path).map(NSDictionary.init)) { $0["namespace"] as? String ?? "" }
+    }
 }
 
 /// A row as one line of text that tells every value and its kind apart
@@ -415,6 +423,16 @@ extension ProcessOutcome {
 
     /// stderr's lines, so a test can require exactly one `error: …` line.
     var stderrLines: [String] { stderr.split(separator: "\n").map(String.init) }
+
+    /// Whether a stderr line is one of the progress lines a run without
+    /// `-q` shows every few seconds when stderr is not a terminal
+    /// (`progress namespace=…`, or `progress all …` with --jobs above 1).
+    /// Whether any come depends on how long the namespaces take, so on the
+    /// machine's load and the jobs sharing it: a test that requires exactly
+    /// one error line leaves them out.
+    static func isProgressLine(_ line: some StringProtocol) -> Bool {
+        line.hasPrefix("progress ")
+    }
 }
 
 /// Parses a `key=value …` line as logfmt: values may be double-quoted with

@@ -9,10 +9,15 @@ import Testing
 /// at a time so their timing does not depend on each other.
 @Suite("namespace migrate legacy: kills, concurrent writers and locks (built binary)", .serialized)
 struct MigrateLegacyConcurrencyTests {
+    /// One namespace at a time, and two at once (PostgreSQL; on SQLite a
+    /// second thread transforms), whatever the machine's cores make of
+    /// the default `auto`.
+    static let jobs = ["1", "2"]
+
     // MARK: SIGKILL
 
-    @Test("SIGKILL in the middle of a namespace leaves it as it was; a re-run completes it with exact figures", arguments: TestBackends.all)
-    func killMidNamespace(backend: DatabaseBackend) throws {
+    @Test("SIGKILL in the middle of a namespace leaves it as it was; a re-run completes it with exact figures", arguments: TestBackends.all, Self.jobs)
+    func killMidNamespace(backend: DatabaseBackend, jobs: String) throws {
         try LegacyWorkspace.with(backend, .generated(tuples: 400_000, namespaces: 2, brokenShare: 0.0005)) { workspace in
             // ns0 shrinks to its first hour (about 1,800 rows) so the run is
             // soon inside ns1's 200,000 rows.
@@ -23,7 +28,7 @@ struct MigrateLegacyConcurrencyTests {
             #expect(killedLegacy == 200_000)
             let before = try workspace.rows(of: killedTable)
 
-            let process = try workspace.startMigrateLegacy(["-y"])
+            let process = try workspace.startMigrateLegacy(["-y", "--jobs", jobs])
             let midway = try Self.waitUntilMidNamespace(of: killedTable, process: process, workspace)
             #expect(process.isRunning, "the migration ended before it could be killed")
             process.send(SIGKILL)
@@ -44,7 +49,7 @@ struct MigrateLegacyConcurrencyTests {
                 #expect(check == "ok")
             }
 
-            let rerun = try workspace.migrateLegacy(["-y"])
+            let rerun = try workspace.migrateLegacy(["-y", "--jobs", jobs])
             #expect([0, 3].contains(rerun.status), "\(rerun.stderr)")
             let figures = rerun.namespaceFigures
             let second = try #require(figures.first { $0.id == 1 })
@@ -118,12 +123,12 @@ struct MigrateLegacyConcurrencyTests {
         VALUES ('default', 'late-object', 'viewer', 'user-late', '2021-09-20 10:00:00')
         """
 
-    @Test("a write to the legacy table during the migration waits (or is refused busy); the drop guard then sees the late row", arguments: TestBackends.all)
-    func concurrentWriter(backend: DatabaseBackend) throws {
+    @Test("a write to the legacy table during the migration waits (or is refused busy); the drop guard then sees the late row", arguments: TestBackends.all, Self.jobs)
+    func concurrentWriter(backend: DatabaseBackend, jobs: String) throws {
         let rows = 50_000
         try LegacyWorkspace.with(backend, .generated(tuples: rows, namespaces: 1, brokenShare: 0)) { workspace in
             // Yes to the migration, end of input declines the drop.
-            let process = try workspace.startMigrateLegacy(stdin: "y\n")
+            let process = try workspace.startMigrateLegacy(["--jobs", jobs], stdin: "y\n")
             switch backend {
             case .postgres: try Self.writeWhileLocked(process, workspace, rows: rows)
             case .sqlite: try Self.writeWhileWriting(process, workspace, rows: rows)
@@ -214,9 +219,9 @@ struct MigrateLegacyConcurrencyTests {
     @Test(
         "PostgreSQL: --lock-timeout ends the wait for a legacy table another session holds, naming the holder",
         .enabled(if: TestBackends.postgresEnabled),
-        arguments: ["ROW EXCLUSIVE", "ACCESS EXCLUSIVE"]
+        arguments: ["ROW EXCLUSIVE", "ACCESS EXCLUSIVE"], Self.jobs
     )
-    func lockTimeout(mode: String) throws {
+    func lockTimeout(mode: String, jobs: String) throws {
         try LegacyWorkspace.with(.postgres, .demo) { workspace in
             let table = "keto_0000000000_relation_tuples"
             let holder = try openDatabase(try DataSourceName(parsing: workspace.dsn(applicationName: "retuple-test-holder")))
@@ -225,7 +230,7 @@ struct MigrateLegacyConcurrencyTests {
             let outcome = try holder.transaction { () throws -> ProcessOutcome? in
                 try holder.execute("LOCK TABLE \(table) IN \(mode) MODE", [])
                 holderPID = try holder.scalar("SELECT pg_backend_pid()")?.integer ?? -1
-                let process = try workspace.startMigrateLegacy(["-y", "--lock-timeout", "1s"])
+                let process = try workspace.startMigrateLegacy(["-y", "--lock-timeout", "1s", "--jobs", jobs])
                 guard let outcome = try process.wait(timeout: .seconds(8)) else {
                     process.send(SIGKILL)
                     _ = try process.wait()

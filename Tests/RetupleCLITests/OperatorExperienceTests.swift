@@ -16,10 +16,12 @@ struct OperatorExperienceTests {
 
     // MARK: Interrupts
 
+    // One namespace at a time (--jobs 1), so that which namespace is in
+    // flight when the signal comes is known; --jobs 2 below.
     @Test("SIGTERM after the first of three namespaces committed: stdout holds its line, stderr the interrupted: line, exit 143; a re-run completes with exact figures", arguments: TestBackends.all)
     func sigtermAfterFirstNamespace(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, Self.threeNamespaces) { workspace in
-            let process = try workspace.startMigrateLegacy(["-y", "-q"])
+            let process = try workspace.startMigrateLegacy(["-y", "-q", "--jobs", "1"])
             // RunningProcess writes stdout to a file: wait for the first line there.
             let sawLine = try eventually(timeout: .seconds(120)) {
                 if !process.isRunning { return true }
@@ -52,12 +54,89 @@ struct OperatorExperienceTests {
         }
     }
 
+    @Test("--jobs 2, SIGTERM once a namespace committed: every namespace in flight rolled back, those committed printed and named, exit 143; a re-run completes", arguments: TestBackends.all)
+    func sigtermWithJobs(backend: DatabaseBackend) throws {
+        try LegacyWorkspace.with(backend, Self.threeNamespaces) { workspace in
+            let process = try workspace.startMigrateLegacy(["-y", "-q", "--jobs", "2"])
+            let sawLine = try eventually(timeout: .seconds(120)) {
+                if !process.isRunning { return true }
+                return try process.currentStdout().contains("namespace=")
+            }
+            let soFar = try process.currentStdout()
+            try #require(sawLine && process.isRunning, "the run ended before the signal: \(soFar)")
+            process.send(SIGTERM)
+            let outcome = try #require(try process.wait(timeout: .seconds(60)), "the run did not stop within 60 s of SIGTERM")
+
+            #expect(outcome.status == 143, "\(outcome.stderr)")
+            let committed = outcome.namespaceFigures.map(\.name)
+            try #require(committed.count < 3, "every namespace committed before the signal took effect: \(outcome.stdout)")
+            #expect(!outcome.stdout.contains("migration finished"))
+            #expect(outcome.stderrLines.count == 1, "\(outcome.stderr)")
+            let line = try #require(outcome.stderrLines.first)
+            let rolledBack = try #require(line.firstMatch(of: /; (.+) rolled back;/).map { $0.1.components(separatedBy: ", ") }, "\(line)")
+            #expect(line == "interrupted: \(committed.joined(separator: ", ")) committed; \(rolledBack.joined(separator: ", ")) rolled back; re-run to continue")
+            #expect(Set(rolledBack).isDisjoint(with: committed) && Set(rolledBack).isSubset(of: ["ns0", "ns1", "ns2"]), "\(line)")
+            for id in Int32(0)...2 {
+                if committed.contains("ns\(id)") {
+                    #expect(try workspace.unifiedRows(namespaceID: id) == Self.rowsPerNamespace)
+                    #expect(try workspace.legacyRows(namespaceID: id) == nil)
+                } else {
+                    #expect(try workspace.unifiedRows(namespaceID: id) == 0, "ns\(id) is half migrated")
+                    #expect(try workspace.legacyRows(namespaceID: id) == Self.rowsPerNamespace)
+                }
+            }
+
+            let rerun = try workspace.migrateLegacy(["-y", "--jobs", "2"])
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(rerun.namespaceFigures.map(\.name) == ["ns0", "ns1", "ns2"].filter { !committed.contains($0) })
+            #expect(rerun.namespaceFigures.allSatisfy { $0.migrated == Self.rowsPerNamespace && $0.alreadyPresent == 0 && $0.dropped })
+            for id in Int32(0)...2 { #expect(try workspace.unifiedRows(namespaceID: id) == Self.rowsPerNamespace) }
+            #expect(try workspace.legacyTablesLeft().isEmpty)
+        }
+    }
+
+    @Test("PostgreSQL --jobs 2: SIGINT while one worker waits for a legacy table's lock and the other migrates ends both at once, exit 130, nothing half done", .enabled(if: TestBackends.postgresEnabled))
+    func sigintDuringLockWaitWithJobs() throws {
+        try LegacyWorkspace.with(.postgres, Self.threeNamespaces) { workspace in
+            let holder = try openDatabase(try DataSourceName(parsing: workspace.dsn(applicationName: "retuple-test-holder")))
+            defer { holder.close() }
+            let (outcome, waited) = try holder.transaction { () throws -> (ProcessOutcome?, Duration) in
+                try holder.execute("LOCK TABLE keto_0000000000_relation_tuples IN ROW EXCLUSIVE MODE")
+                let process = try workspace.startMigrateLegacy(["-y", "-q", "--jobs", "2", "--lock-timeout", "0"])
+                let waiting = try eventually(timeout: .seconds(60)) {
+                    try workspace.withDatabase { database in
+                        try database.scalar("""
+                            SELECT count(*) FROM pg_stat_activity
+                            WHERE datname = current_database() AND application_name = 'retuple' AND wait_event_type = 'Lock'
+                            """)?.integer == 1
+                    }
+                }
+                try #require(waiting, "no worker waited for the lock")
+                let signalled = ContinuousClock.now
+                process.send(SIGINT)
+                // The lock is still held: only a cancelled wait ends the run.
+                let outcome = try process.wait(timeout: .seconds(20))
+                return (outcome, ContinuousClock.now - signalled)
+            }
+            let ended = try #require(outcome, "the run still waited for the lock 20 s after SIGINT")
+            #expect(waited < .seconds(20))
+            #expect(ended.status == 130, "\(ended.stderr)")
+            #expect(ended.stderrLines.count == 1 && ended.stderr.hasPrefix("interrupted: ") && ended.stderr.contains("ns0"), "\(ended.stderr)")
+            let committed = ended.namespaceFigures.map(\.name)
+            #expect(!committed.contains("ns0"))
+            for id in Int32(0)...2 where !committed.contains("ns\(id)") {
+                #expect(try workspace.unifiedRows(namespaceID: id) == 0, "ns\(id) is half migrated")
+                #expect(try workspace.legacyRows(namespaceID: id) == Self.rowsPerNamespace)
+            }
+        }
+    }
+
     @Test("lines reach a pipe as each namespace commits; SIGINT, then a second SIGINT while rolling back, exits 130 with the namespace in flight rolled back", arguments: TestBackends.all)
     func pipeAndSecondSigint(backend: DatabaseBackend) throws {
         try LegacyWorkspace.with(backend, Self.threeNamespaces) { workspace in
             let process = Process()
             process.executableURL = productsDirectory.appendingPathComponent("retuple")
-            process.arguments = workspace.commandLine(LegacyWorkspace.migrateLegacyWords, ["-y", "-q"])
+            process.arguments = workspace.commandLine(LegacyWorkspace.migrateLegacyWords, ["-y", "-q", "--jobs", "1"])
             process.currentDirectoryURL = workspace.directory.url
             var environment = ProcessInfo.processInfo.environment
             environment.removeValue(forKey: "DSN")

@@ -136,10 +136,11 @@ final class TracedMigration: @unchecked Sendable {
         var lastStep: MigrationStep? { steps.last?.step }
 
         /// stderr without log lines (`--log-level trace` asked for them)
-        /// and progress lines: what is left is errors.
+        /// and progress lines (`ProcessOutcome.isProgressLine`): what is
+        /// left is errors.
         var plainStderr: String {
             process.stderr.split(separator: "\n")
-                .filter { $0.firstMatch(of: /^\S+ (trace|debug|info|notice) retuple:/) == nil && !$0.hasPrefix("progress namespace=") }
+                .filter { $0.firstMatch(of: /^\S+ (trace|debug|info|notice) retuple:/) == nil && !ProcessOutcome.isProgressLine($0) }
                 .map { $0 + "\n" }.joined()
         }
     }

@@ -44,14 +44,18 @@ final class Interrupts: @unchecked Sendable {
     /// SIGINT, 143 for SIGTERM).
     var exitStatus: Int32 { 128 + (received ?? SIGINT) }
 
-    /// Cancels `canceller`'s connection on the first signal; call
-    /// `unregisterAll()` before closing the connection.
-    func register(_ canceller: any QueryCanceller) {
-        lock.withLock { cancellers.append(canceller) }
-    }
-
-    func unregisterAll() {
-        lock.withLock { cancellers.removeAll() }
+    /// Runs `body` with the statements of `databases` (each connection
+    /// once) cancelled on the first signal; they must stay open until it
+    /// returns. A run's workers watch their connections this way too, each
+    /// from its own thread.
+    func cancelling<T>(_ databases: [any Database], _ body: () throws -> T) rethrows -> T {
+        var seen = Set<ObjectIdentifier>()
+        let added = databases.filter { seen.insert(ObjectIdentifier($0)).inserted }.map { $0.makeCanceller() }
+        lock.withLock { cancellers.append(contentsOf: added) }
+        defer {
+            lock.withLock { cancellers.removeAll { canceller in added.contains { $0 === canceller } } }
+        }
+        return try body()
     }
 
     /// Notes a namespace committed, for the line of an interrupt that

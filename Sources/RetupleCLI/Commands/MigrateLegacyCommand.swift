@@ -21,10 +21,21 @@ struct MigrateLegacyCommand: ParsableCommand {
             read-only snapshot that holds its writers off: nothing is dropped from it. Once the \
             target serves, --down-only --target-dsn drops the source's legacy tables whose rows \
             the target accounts for.
+
+            --jobs: on PostgreSQL up to that many namespaces migrate at once, each in its own \
+            transaction on its own connection (auto: one per namespace, at most one per core of \
+            this machine and as many as the server has connections to spare); the figures, the \
+            report and the drop rules are those of each namespace alone, and the namespaces' \
+            lines come in the plan's order. Without -y the drop questions come one namespace at \
+            a time once all have migrated. Ctrl-C or SIGTERM rolls back every namespace in \
+            flight. On SQLite, which takes one writer at a time, and into the latest form, whose \
+            namespaces share their keto_uuid_mappings rows, namespaces migrate one after the \
+            other: --jobs above 1 means one thread reads and writes while a second transforms \
+            the rows. --jobs 1 uses one thread and one connection.
             """,
             examples(
                 "retuple namespace migrate legacy -c keto.yml --dry-run",
-                "retuple namespace migrate legacy -c keto.yml -y | tee migration.log",
+                "retuple namespace migrate legacy -c keto.yml -y --jobs 4 | tee migration.log",
                 "retuple namespace migrate legacy files -c keto.yml --lock-timeout 2m --report broken.jsonl",
                 "retuple namespace migrate legacy -c keto.yml --down-only -y"
             )
@@ -57,6 +68,9 @@ struct MigrateLegacyCommand: ParsableCommand {
     @Option(help: "How long to wait for a legacy table or another retuple run: 30s, 500ms, 2m; 0 waits without limit.")
     var lockTimeout = "30s"
 
+    @Option(help: "Namespaces that migrate at once: a number, or auto (one per namespace, capped by this machine's cores and the server's free connections). SQLite and the latest form: above 1, rows are transformed on a second thread.")
+    var jobs = "auto"
+
     @Option(help: "SQLite: the page cache in MiB the migration may fill; it counts in retuple's memory, and a smaller one writes more pages mid-transaction.")
     var sqliteCacheMib = LegacyMigrator.defaultSQLitePageCacheMiB
 
@@ -76,6 +90,9 @@ struct MigrateLegacyCommand: ParsableCommand {
         guard (1...4096).contains(sqliteCacheMib) else {
             throw ValidationError("--sqlite-cache-mib must be between 1 and 4096, got \(sqliteCacheMib)")
         }
+        guard jobs == "auto" || Int(jobs).map({ (1...1024).contains($0) }) == true else {
+            throw ValidationError("--jobs must be auto or a number from 1 to 1024, got \(jobs)")
+        }
         if let maxBroken, maxBroken < 0 {
             throw ValidationError("--max-broken must be 0 or more, got \(maxBroken)")
         }
@@ -93,21 +110,20 @@ struct MigrateLegacyCommand: ParsableCommand {
         let timeout = DurationText.parse(lockTimeout).flatMap { $0 == .zero ? nil : $0 }
         var interrupted: RunInterrupted?
         do {
-            try context.withDatabases(target: target.options, sourceIntent: downOnly ? .readWrite : .readOnly) { source, database in
-                interrupts.register(database.makeCanceller())
-                if source !== database { interrupts.register(source.makeCanceller()) }
-                defer { interrupts.unregisterAll() }
-                let migrator = try LegacyMigrator(
-                    database: database, source: source, configuration: context.configuration ?? Configuration(),
-                    logger: context.logger, lockTimeout: timeout, sqlitePageCacheMiB: sqliteCacheMib
-                )
-                migrator.progress = options.quiet ? nil : ProgressDisplay()
-                migrator.isInterrupted = { interrupts.received != nil }
-                migrator.onLockWait = { presenter.lockWait($0) }
-                do {
-                    try run.perform(with: migrator)
-                } catch let stop as RunInterrupted {
-                    interrupted = stop
+            try context.withDatabases(target: target.options, sourceIntent: sourceIntent) { source, database in
+                try interrupts.cancelling([source, database]) {
+                    let migrator = try LegacyMigrator(
+                        database: database, source: source, configuration: context.configuration ?? Configuration(),
+                        logger: context.logger, lockTimeout: timeout, sqlitePageCacheMiB: sqliteCacheMib
+                    )
+                    migrator.progress = options.quiet ? nil : ProgressDisplay()
+                    migrator.isInterrupted = { interrupts.received != nil }
+                    migrator.onLockWait = { presenter.lockWait($0) }
+                    do {
+                        try run.perform(with: migrator, workers: workers(context, interrupts))
+                    } catch let stop as RunInterrupted {
+                        interrupted = stop
+                    }
                 }
             }
         } catch where interrupts.received != nil {
@@ -125,5 +141,27 @@ struct MigrateLegacyCommand: ParsableCommand {
             "peak_rss_kib": "\(ProcessMemory.peakResidentKiB().map(String.init) ?? "unknown")",
         ])
         try run.finish()
+    }
+
+    /// Where the legacy tables are opened: read-only across databases,
+    /// except to drop them (`--down-only`).
+    private var sourceIntent: OpenIntent { downOnly ? .readWrite : .readOnly }
+
+    /// How more workers connect: to the same databases, opened the same
+    /// way, their statements cancelled by an interrupt as the run's own.
+    private func workers(_ context: CommandContext, _ interrupts: Interrupts) throws -> MigrationWorkers {
+        let sourceDSN = try context.dataSourceName()
+        let targetDSN = try target.options.dataSourceName()
+        let sourceIntent = sourceIntent
+        return MigrationWorkers(jobs: Int(jobs), progress: options.quiet ? nil : ProgressBoard()) { body in
+            let source = try openDatabase(sourceDSN, intent: targetDSN == nil ? .readWrite : sourceIntent)
+            defer { source.close() }
+            guard let targetDSN else {
+                return try interrupts.cancelling([source]) { try body(source, source) }
+            }
+            let database = try openDatabase(targetDSN)
+            defer { database.close() }
+            try interrupts.cancelling([source, database]) { try body(source, database) }
+        }
     }
 }

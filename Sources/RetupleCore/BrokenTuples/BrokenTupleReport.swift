@@ -17,10 +17,36 @@ public final class BrokenTupleReport {
     /// Bytes written to the file so far.
     private var written = 0
     private let encoder: JSONEncoder
+    /// The report a section writes into; nil for the report itself.
+    private let parent: BrokenTupleReport?
+    /// The report's: serializes the sections' writes and removals.
+    private let mutex = NSLock()
+    /// The report's: what each write put in the file, in file order, so a
+    /// rolled-back section's lines can be taken out again.
+    private var chunks: [(section: ObjectIdentifier, size: Int, lines: Int)] = []
 
     public init(path: String) {
         self.path = path
         encoder = Self.lineEncoder()
+        parent = nil
+    }
+
+    private init(sectionOf parent: BrokenTupleReport) {
+        path = parent.path
+        encoder = Self.lineEncoder()
+        self.parent = parent
+    }
+
+    /// A part of this report for one namespace of a run that migrates
+    /// several at once, used by one thread. Its lines reach the file whole,
+    /// a batch of whole lines per write, never inside another section's
+    /// line; `discard(since:)` on it takes out only its own lines, however
+    /// they lie between the other sections'. `lineCount`, `mark()` and
+    /// `discard(since:)` on a section count its own lines; `isCreated` and
+    /// `lineCount` of the report itself count every section's.
+    public func section() -> BrokenTupleReport {
+        precondition(parent == nil, "a section has no sections")
+        return BrokenTupleReport(sectionOf: self)
     }
 
     /// The encoder of report lines: one line of sorted keys per value.
@@ -47,7 +73,12 @@ public final class BrokenTupleReport {
     }
 
     /// Whether the file was created (something was reported).
-    public var isCreated: Bool { descriptor >= 0 }
+    public var isCreated: Bool {
+        guard parent == nil else { return parent!.isCreated }
+        mutex.lock()
+        defer { mutex.unlock() }
+        return descriptor >= 0
+    }
 
     /// Checks, before anything changes, that the report could be written:
     /// an existing path must be a writable regular file, a new one must be
@@ -104,6 +135,13 @@ public final class BrokenTupleReport {
     /// Writes every buffered line (creating the file on first use).
     public func flush() throws {
         guard !pending.isEmpty else { return }
+        if let parent {
+            try parent.append(pending, lines: lineCount - flushedLines, from: self)
+            written += pending.count
+            flushedLines = lineCount
+            pending.removeAll(keepingCapacity: true)
+            return
+        }
         try create()
         var offset = 0
         let failed: RetupleError? = pending.withUnsafeBytes { buffer in
@@ -142,6 +180,18 @@ public final class BrokenTupleReport {
     /// Forgets every line added after `mark`: its namespace was rolled back,
     /// so the report keeps describing only what was committed (or dry-run).
     public func discard(since mark: Mark) throws {
+        if let parent {
+            if mark.size >= written {
+                pending.removeLast(pending.count - (mark.size - written))
+            } else {
+                pending.removeAll(keepingCapacity: true)
+                try parent.remove(from: self, keepingBytes: mark.size, lines: flushedLines - mark.lineCount)
+                written = mark.size
+                flushedLines = mark.lineCount
+            }
+            lineCount = mark.lineCount
+            return
+        }
         if mark.size >= written {
             pending.removeLast(pending.count - (mark.size - written))
         } else {
@@ -152,6 +202,88 @@ public final class BrokenTupleReport {
             written = mark.size
         }
         lineCount = mark.lineCount
+    }
+
+    /// A section's lines written so far.
+    private var flushedLines = 0
+
+    /// Writes a section's whole lines at the end of the file in one piece.
+    private func append(_ bytes: [UInt8], lines: Int, from section: BrokenTupleReport) throws {
+        mutex.lock()
+        defer { mutex.unlock() }
+        try create()
+        try writeAll(bytes, to: descriptor)
+        written += bytes.count
+        lineCount += lines
+        chunks.append((ObjectIdentifier(section), bytes.count, lines))
+    }
+
+    /// Takes a rolled-back section's lines out of the file, but its first
+    /// `keepingBytes`: the other lines are written to a new file beside it,
+    /// which then replaces it (`rename(2)`), so the report is whole
+    /// whenever the process stops.
+    private func remove(from section: BrokenTupleReport, keepingBytes kept: Int, lines removedLines: Int) throws {
+        mutex.lock()
+        defer { mutex.unlock() }
+        let owner = ObjectIdentifier(section)
+        guard descriptor >= 0 else { return }
+        var content = [UInt8](repeating: 0, count: written)
+        var offset = 0
+        while offset < written {
+            let count = content.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + offset, written - offset, off_t(offset)) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { throw failure("cannot read") }
+            offset += count
+        }
+        var kept = kept
+        var remaining: [UInt8] = []
+        var newChunks: [(section: ObjectIdentifier, size: Int, lines: Int)] = []
+        var start = 0
+        for chunk in chunks {
+            defer { start += chunk.size }
+            if chunk.section == owner {
+                let keep = min(kept, chunk.size)
+                kept -= keep
+                guard keep > 0 else { continue }
+                remaining.append(contentsOf: content[start..<start + keep])
+                newChunks.append((owner, keep, 0))
+            } else {
+                remaining.append(contentsOf: content[start..<start + chunk.size])
+                newChunks.append(chunk)
+            }
+        }
+        let temporary = path + ".retuple-\(getpid())"
+        let replacement = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard replacement >= 0 else { throw failure("cannot rewrite") }
+        do {
+            guard fchmod(replacement, 0o600) == 0 else { throw failure("cannot restrict") }
+            try writeAll(remaining, to: replacement)
+            guard rename(temporary, path) == 0 else { throw failure("cannot replace") }
+        } catch {
+            close(replacement)
+            unlink(temporary)
+            throw error
+        }
+        close(descriptor)
+        descriptor = replacement
+        guard lseek(descriptor, 0, SEEK_END) >= 0 else { throw failure("cannot seek in") }
+        written = remaining.count
+        lineCount -= removedLines
+        chunks = newChunks
+    }
+
+    private func writeAll(_ bytes: [UInt8], to descriptor: Int32) throws {
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw failure("cannot write")
+                }
+                offset += written
+            }
+        }
     }
 
     private func failure(_ what: String) -> RetupleError {

@@ -25,6 +25,16 @@ public protocol TableLocking {
     ///   run that holds it, when it can be named.
     func tryRunLock() throws -> RunLockHolder?
 
+    /// The run lock for a run whose namespaces migrate at once: `shared`
+    /// false, the run's own lock, held by its coordinator for the whole run
+    /// and refusing another such run; `shared` true, the run lock of
+    /// `tryRunLock` taken in shared mode by each worker's namespace
+    /// transaction, so that the workers of one run go on side by side while
+    /// a run taking it exclusively (one namespace at a time) is refused,
+    /// and refuses them. Where one writer at a time is the rule the write
+    /// transaction is the lock, as for `tryRunLock`.
+    func tryParallelRunLock(shared: Bool) throws -> RunLockHolder?
+
     /// Makes writers of `table` wait until the transaction ends, readers
     /// going on. On SQLite a write transaction already does; a read-only
     /// one does from its first read, which `.share` makes here.
@@ -40,6 +50,14 @@ public protocol TableLocking {
     func lockAgainstWriters(
         _ table: String, _ exclusion: WriterExclusion, timeout: Duration?, notice: LockWaitNotice
     ) throws -> [LockHolder]?
+
+    /// How many write transactions of one run may be open on this
+    /// database at once, each on a connection of its own, besides the one
+    /// connection asking (which may hold the run lock for them): 1 where
+    /// one writer at a time is the rule (SQLite), else what the server
+    /// still accepts (PostgreSQL: `max_connections` less the reserved
+    /// connections and those open now), at least 1.
+    func concurrentWriterLimit() throws -> Int
 }
 
 /// Who to tell, and after how long, that a lock is being waited for.

@@ -64,7 +64,7 @@ public final class LegacyMigrationRun {
     /// Where broken rows go; created when the first one is found.
     public let report: BrokenTupleReport
     private let confirmation: any MigrationConfirmation
-    private let observer: any LegacyMigrationObserver
+    let observer: any LegacyMigrationObserver
     private var results: [NamespaceMigrationResult] = []
     private var failures: [NamespaceFailure] = []
 
@@ -90,7 +90,11 @@ public final class LegacyMigrationRun {
     /// - Throws: what ends the run early: an unconfigured namespace or
     ///   table, a missing privilege, a database error. Namespaces that
     ///   finished before it were reported and committed.
-    public func perform(with migrator: LegacyMigrator) throws {
+    ///
+    /// - Parameter workers: how to open the connections of more workers,
+    ///   and how many namespaces may migrate at once (`--jobs`); nil for
+    ///   one at a time on `migrator`'s connections, as `--jobs 1`.
+    public func perform(with migrator: LegacyMigrator, workers: MigrationWorkers? = nil) throws {
         let tables = try migrator.legacyTables(named: options.name)
         guard !tables.isEmpty else {
             observer.informed("nothing to do: no legacy table\(options.name.map { " of namespace \($0)" } ?? "") is left in \(migrator.source.location)")
@@ -102,7 +106,7 @@ public final class LegacyMigrationRun {
         if options.downOnly {
             try dropLegacyTables(tables, migrator)
         } else {
-            try migrate(tables, migrator)
+            try migrate(tables, migrator, workers)
         }
     }
 
@@ -118,17 +122,25 @@ public final class LegacyMigrationRun {
         ))
     }
 
-    private func migrate(_ tables: [LegacyTable], _ migrator: LegacyMigrator) throws {
-        try showPlan(tables, migrator)
+    private func migrate(_ tables: [LegacyTable], _ migrator: LegacyMigrator, _ workers: MigrationWorkers?) throws {
+        let plannedRows = try showPlan(tables, migrator)
         guard ask("migrate these namespaces?") else {
             observer.informed("nothing migrated")
             return
         }
+        let concurrently = try workers.map { try migrateConcurrently(tables, migrator, $0, plannedRows: plannedRows) } ?? false
+        if !concurrently { try migrateOneAtATime(tables, migrator) }
+        if migrator.isCrossDatabase, !options.dryRun {
+            observer.informed("\(migrator.source.location) was only read; once the target serves, drop its legacy tables with --down-only --target-dsn")
+        }
+    }
+
+    private func migrateOneAtATime(_ tables: [LegacyTable], _ migrator: LegacyMigrator) throws {
         let drops = !migrator.isCrossDatabase
         for table in tables {
             try stopIfInterrupted(migrator, inFlight: nil)
             do {
-                var result: NamespaceMigrationResult
+                let result: NamespaceMigrationResult
                 do {
                     result = try migrator.migrate(
                         table, report: report, dropWhenClean: options.yes && drops, dryRun: options.dryRun, maxBroken: options.maxBroken
@@ -136,35 +148,49 @@ public final class LegacyMigrationRun {
                 } catch let interrupted as MigrationInterrupted {
                     throw interruption(rolledBack: ["\(interrupted.table.namespace.name)"])
                 }
-                if drops, !options.yes, !options.dryRun, result.broken == 0 {
-                    // The figures come before the question that depends on them.
-                    finished(result)
-                    try stopIfInterrupted(migrator, inFlight: nil)
-                    guard confirmation.confirm(Self.dropQuestion(table)) else { continue }
-                    try stopIfInterrupted(migrator, inFlight: nil)
-                    do {
-                        _ = try migrator.drop(table, force: false)
-                        result.dropped = true
-                        results[results.count - 1] = result
-                        observer.namespaceDropped(result)
-                    } catch let failure as NamespaceFailure {
-                        // Migrated, but not dropped: both are so.
-                        failed(failure)
-                    } catch where migrator.isInterrupted() {
-                        throw interruption(rolledBack: ["the drop of \(table.name)"])
-                    }
-                    continue
-                }
                 finished(result)
+                if asksDrops(migrator) { try offerDrop(result, migrator) }
             } catch let failure as NamespaceFailure {
                 failed(failure)
             } catch let gone as LegacyTableGone {
                 observer.namespaceGone(gone)
             }
         }
-        if !drops, !options.dryRun {
-            observer.informed("\(migrator.source.location) was only read; once the target serves, drop its legacy tables with --down-only --target-dsn")
+    }
+
+    /// Whether each clean namespace's drop is asked after it migrated: in
+    /// place, without `-y` (which drops in the migration's transaction),
+    /// not a dry run.
+    func asksDrops(_ migrator: LegacyMigrator) -> Bool {
+        !migrator.isCrossDatabase && !options.yes && !options.dryRun
+    }
+
+    /// Asks whether to drop the legacy table of a namespace that migrated
+    /// without a broken row, once its line is shown (the figures come
+    /// before the question that depends on them), and drops it in a
+    /// transaction of its own that first checks every row is accounted
+    /// for (`LegacyMigrator.drop`).
+    ///
+    /// - Throws: `RunInterrupted` when the run was asked to stop;
+    ///   `LegacyTableGone` when another session dropped the table first.
+    func offerDrop(_ result: NamespaceMigrationResult, _ migrator: LegacyMigrator) throws {
+        guard result.broken == 0 else { return }
+        try stopIfInterrupted(migrator, inFlight: nil)
+        guard confirmation.confirm(Self.dropQuestion(result.table)) else { return }
+        try stopIfInterrupted(migrator, inFlight: nil)
+        do {
+            _ = try migrator.drop(result.table, force: false)
+        } catch let failure as NamespaceFailure {
+            // Migrated, but not dropped: both are so.
+            failed(failure)
+            return
+        } catch where migrator.isInterrupted() {
+            throw interruption(rolledBack: ["the drop of \(result.table.name)"])
         }
+        var dropped = result
+        dropped.dropped = true
+        if let index = results.lastIndex(where: { $0.table == result.table }) { results[index] = dropped }
+        observer.namespaceDropped(dropped)
     }
 
     private func dropLegacyTables(_ tables: [LegacyTable], _ migrator: LegacyMigrator) throws {
@@ -197,10 +223,14 @@ public final class LegacyMigrationRun {
 
     /// Lists what will be migrated, with each table's rows as far as the
     /// lock timeout lets them be counted.
-    private func showPlan(_ tables: [LegacyTable], _ migrator: LegacyMigrator) throws {
+    /// - Returns: each table's rows, 0 where they could not be counted.
+    private func showPlan(_ tables: [LegacyTable], _ migrator: LegacyMigrator) throws -> [Int] {
         var lines = ["legacy namespaces in \(migrator.source.location):"]
+        var planned: [Int] = []
         for table in tables {
-            let rows = try migrator.rowCountWithinLockTimeout(table).map(String.init) ?? "? (locked by another session)"
+            let count = try migrator.rowCountWithinLockTimeout(table)
+            planned.append(count ?? 0)
+            let rows = count.map(String.init) ?? "? (locked by another session)"
             lines.append("  \(table.namespace.name) (id \(table.namespace.id)): \(rows) rows in \(table.name)")
         }
         if migrator.isCrossDatabase {
@@ -208,16 +238,17 @@ public final class LegacyMigrationRun {
         }
         if options.dryRun { lines.append("dry run: every namespace is rolled back after its figures are taken") }
         observer.planned(lines, beforeQuestion: !options.yes)
+        return planned
     }
 
     /// Throws the run's `RunInterrupted` when it was asked to stop.
-    private func stopIfInterrupted(_ migrator: LegacyMigrator, inFlight: String?) throws {
+    func stopIfInterrupted(_ migrator: LegacyMigrator, inFlight: String?) throws {
         guard migrator.isInterrupted() else { return }
         throw interruption(rolledBack: inFlight.map { [$0] } ?? [])
     }
 
     /// What was committed before the interrupt, and what was rolled back.
-    private func interruption(rolledBack: [String]) -> RunInterrupted {
+    func interruption(rolledBack: [String]) -> RunInterrupted {
         RunInterrupted(
             committed: results.map(\.table.namespace.name), rolledBack: rolledBack,
             reportPath: report.isCreated ? report.path : nil, dryRun: options.dryRun
@@ -229,12 +260,12 @@ public final class LegacyMigrationRun {
         options.yes || confirmation.confirm(question)
     }
 
-    private func finished(_ result: NamespaceMigrationResult) {
+    func finished(_ result: NamespaceMigrationResult) {
         results.append(result)
         observer.namespaceFinished(result)
     }
 
-    private func failed(_ failure: NamespaceFailure) {
+    func failed(_ failure: NamespaceFailure) {
         failures.append(failure)
         observer.namespaceFailed(failure)
     }

@@ -25,9 +25,10 @@ public final class LegacyMigrator {
     /// in-place migration.
     public let source: any Database
     public let configuration: Configuration
-    private let logger: Logger
-    private var lock: MigrationLock
+    let logger: Logger
+    private(set) var lock: MigrationLock
     private var sourceLock: MigrationLock
+    private let sqlitePageCacheMiB: Int
     private let networkID: String
     private let networkUUID: UUID
     /// The form of the target's tuple table: the rows are written in it.
@@ -37,6 +38,10 @@ public final class LegacyMigrator {
     public var batchSize = 10_000
     /// Told how far each namespace has got; nil for none.
     public var progress: (any MigrationProgress)?
+    /// Transform each batch on a second thread while this one reads and
+    /// writes (`TransformPipeline`): how `--jobs` above 1 uses a second
+    /// core within one namespace.
+    public var transformsConcurrently = false
 
     /// Whether the run was asked to stop (SIGINT, SIGTERM): checked between
     /// rows and batches; when it says so the namespace in flight throws
@@ -86,11 +91,30 @@ public final class LegacyMigrator {
         self.configuration = configuration
         self.logger = logger
         lock = MigrationLock(database: database, timeout: lockTimeout)
+        self.sqlitePageCacheMiB = sqlitePageCacheMiB
         sourceLock = MigrationLock(database: self.source, timeout: lockTimeout)
         let fix = self.source === database ? "retuple migrate up" : "retuple migrate up --target-dsn …"
         (networkID, networkUUID) = try SchemaMigrator(database: database, logger: logger).requireApplied(fix: fix)
         form = try SchemaForm.current(in: database) ?? .v07
         try database.prepareForMigration(pageCacheMiB: sqlitePageCacheMiB)
+    }
+
+    /// A migrator for one worker of a run with `--jobs` above 1: the same
+    /// run's settings over connections of its own (`source` the same
+    /// object as `database` in place), taking the run lock in shared mode
+    /// (`TableLocking.tryParallelRunLock`). It stops when this one is
+    /// interrupted; the caller cancels its connections' statements too.
+    func worker(source: any Database, database: any Database) throws -> LegacyMigrator {
+        let worker = try LegacyMigrator(
+            database: database, source: source === database ? nil : source, configuration: configuration, logger: logger,
+            lockTimeout: lock.timeout, sqlitePageCacheMiB: sqlitePageCacheMiB
+        )
+        worker.lock.runLockMode = .shared
+        worker.batchSize = batchSize
+        worker.transformsConcurrently = transformsConcurrently
+        worker.isInterrupted = isInterrupted
+        worker.onLockWait = onLockWait
+        return worker
     }
 
     /// Whether the legacy tables are read from another database.
@@ -261,22 +285,22 @@ public final class LegacyMigrator {
         defer { progress?.finished() }
 
         let writer = try tupleWriter(for: table.namespace)
-        var transformer = transformer(for: table)
         var result = NamespaceMigrationResult(table: table, legacy: legacyCount)
-        var read = 0
-        var batch: [LegacyTuple] = []
-        batch.reserveCapacity(batchSize)
         var broken: [BrokenTuple] = []
 
-        // Rows are transformed while their batch is being written, so on
-        // PostgreSQL the server ingests one part of the COPY while this
-        // process transforms the next. Broken rows are recorded after it.
-        func writeBatch() throws {
-            if isInterrupted() { throw MigrationInterrupted(table: table) }
-            logger.trace(.writing, of: table, rows: batch.count)
+        // One batch: its rows written, then its broken rows recorded and
+        // reported. One thread transforms lazily, while the batch is being
+        // written, so on PostgreSQL the server ingests one part of the COPY
+        // while this process transforms the next; a `TransformPipeline`
+        // hands over rows transformed already.
+        func write<Outcomes: Sequence>(
+            _ outcomes: Outcomes, count: Int, readSoFar: Int
+        ) throws where Outcomes.Element == LegacyTupleTransformer.Outcome {
+            try stopIfInterrupted(table)
+            logger.trace(.writing, of: table, rows: count)
             try writer.write { emit in
-                for legacy in batch {
-                    switch transformer.transform(legacy) {
+                for outcome in outcomes {
+                    switch outcome {
                     case .unified(let tuple):
                         try emit(tuple)
                     case .broken(let tuple):
@@ -291,7 +315,6 @@ public final class LegacyMigrator {
                     }
                 }
             }
-            batch.removeAll(keepingCapacity: true)
             if !broken.isEmpty { logger.trace(.recording, of: table, rows: broken.count) }
             for tuple in broken {
                 logger.debug("broken legacy row", metadata: ["table": "\(table.name)", "reason": "\(tuple.reason.rawValue)", "message": "\(tuple.message)"])
@@ -299,20 +322,36 @@ public final class LegacyMigrator {
             }
             try BrokenTupleTable.record(broken, of: table, networkID: networkID, in: database)
             broken.removeAll(keepingCapacity: true)
-            progress?.advanced(to: read)
+            progress?.advanced(to: readSoFar)
         }
 
         logger.trace(.reading, of: table)
-        try source.forEachRow(legacyRowsQuery(table), []) { row in
-            read += 1
-            if read & 1023 == 0, isInterrupted() { throw MigrationInterrupted(table: table) }
-            batch.append(LegacyTuple(row: row))
-            if batch.count >= batchSize {
-                try writeBatch()
-                logger.trace(.reading, of: table)
+        let read: Int
+        if transformsConcurrently {
+            read = try pipelineRows(of: table) { outcomes, readSoFar in
+                try write(outcomes, count: outcomes.count, readSoFar: readSoFar)
             }
+        } else {
+            var transformer = transformer(for: table)
+            var rows = 0
+            var batch: [LegacyTuple] = []
+            batch.reserveCapacity(batchSize)
+            func writeBatch() throws {
+                try write(batch.lazy.map { transformer.transform($0) }, count: batch.count, readSoFar: rows)
+                batch.removeAll(keepingCapacity: true)
+            }
+            try source.forEachRow(legacyRowsQuery(table), []) { row in
+                rows += 1
+                if rows & 1023 == 0 { try stopIfInterrupted(table) }
+                batch.append(LegacyTuple(row: row))
+                if batch.count >= batchSize {
+                    try writeBatch()
+                    logger.trace(.reading, of: table)
+                }
+            }
+            try writeBatch()
+            read = rows
         }
-        try writeBatch()
         logger.trace(.finishing, of: table)
         let written = writer.counts
         try BrokenTupleTable.resolveMigrated(in: table.namespace, networkID: networkID, database: database)
@@ -329,6 +368,13 @@ public final class LegacyMigrator {
             "namespace": "\(table.namespace.name)", "table": "\(table.name)", "rows": "\(read)", "broken": "\(result.broken)",
         ])
         return result
+    }
+
+    /// Throws `MigrationInterrupted` once the run was asked to stop: asked
+    /// before each batch and every 1024 rows read, so that a namespace in
+    /// flight ends soon even while its statements are not cancelled.
+    func stopIfInterrupted(_ table: LegacyTable) throws {
+        if isInterrupted() { throw MigrationInterrupted(table: table) }
     }
 
     private func dropLegacyTables(of table: LegacyTable) throws {

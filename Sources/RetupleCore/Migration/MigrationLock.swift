@@ -14,6 +14,11 @@ struct MigrationLock {
     let timeout: Duration?
     /// Told when a table lock is not granted within a second; nil: quiet.
     var onWait: ((LockWait) -> Void)?
+    /// Which run lock each transaction takes: `.exclusive` one namespace
+    /// at a time; `.shared` the workers of a run with `--jobs` above 1;
+    /// `.coordinator` that run's coordinator (`ParallelLegacyMigration`).
+    enum RunLockMode { case exclusive, shared, coordinator }
+    var runLockMode = RunLockMode.exclusive
 
     /// Sets the transaction up and takes the run lock; call first thing in
     /// the transaction.
@@ -21,7 +26,12 @@ struct MigrationLock {
     /// - Throws: `RetupleError` when another retuple holds the run lock.
     func acquireRunLock() throws {
         try database.configureMigrationTransaction(lockTimeout: timeout)
-        guard let holder = try database.tryRunLock() else { return }
+        let refused = switch runLockMode {
+        case .exclusive: try database.tryRunLock()
+        case .shared: try database.tryParallelRunLock(shared: true)
+        case .coordinator: try database.tryParallelRunLock(shared: false)
+        }
+        guard let holder = refused else { return }
         let who = holder.pid.map { " (server process \($0))" } ?? ""
         throw RetupleError("another retuple run is migrating \(database.location)\(who); wait for it to finish, then run again")
     }

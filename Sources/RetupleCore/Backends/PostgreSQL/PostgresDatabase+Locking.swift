@@ -7,11 +7,15 @@
 extension PostgresDatabase: TableLocking {
     /// The advisory lock key pair: "retu", "ple".
     static let runLockKey = (Int32(0x7265_7475), Int32(0x0070_6C65))
+    /// The key of a parallel run's coordinator: "retu", "jobs".
+    static let parallelRunLockKey = (Int32(0x7265_7475), Int32(0x6A6F_6273))
 
     /// The key as `pg_locks` shows it (`classid`, `objid` are unsigned
     /// there; a two-key lock has `objsubid` 2).
-    static var runLockCondition: (sql: String, bindings: [DatabaseValue]) {
-        let (classID, objectID) = runLockKey
+    static var runLockCondition: (sql: String, bindings: [DatabaseValue]) { lockCondition(runLockKey) }
+
+    static func lockCondition(_ key: (Int32, Int32)) -> (sql: String, bindings: [DatabaseValue]) {
+        let (classID, objectID) = key
         return (
             """
             l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ? AND l.objsubid = 2
@@ -41,6 +45,17 @@ extension PostgresDatabase: TableLocking {
         guard acquired?.isTrue != true else { return nil }
         let (condition, bindings) = Self.runLockCondition
         return RunLockHolder(pid: try scalar("SELECT l.pid FROM pg_catalog.pg_locks l WHERE \(condition)", bindings)?.integer)
+    }
+
+    public func tryParallelRunLock(shared: Bool) throws -> RunLockHolder? {
+        let key = shared ? Self.runLockKey : Self.parallelRunLockKey
+        let function = shared ? "pg_try_advisory_xact_lock_shared" : "pg_try_advisory_xact_lock"
+        let acquired = try scalar("SELECT \(function)(?, ?)", [.integer(Int64(key.0)), .integer(Int64(key.1))])
+        guard acquired?.isTrue != true else { return nil }
+        let (condition, bindings) = Self.lockCondition(key)
+        return RunLockHolder(pid: try scalar(
+            "SELECT l.pid FROM pg_catalog.pg_locks l WHERE \(condition) AND l.pid <> pg_backend_pid() ORDER BY l.mode DESC LIMIT 1", bindings
+        )?.integer)
     }
 
     public func lockAgainstWriters(_ table: String, _ exclusion: WriterExclusion) throws -> [LockHolder]? {
@@ -80,6 +95,27 @@ extension PostgresDatabase: TableLocking {
         let rest = timeout.map { max(DurationText.milliseconds($0 - notice.after), 1) } ?? 0
         try executeScript("SET LOCAL lock_timeout = \(rest)")
         return try lockAgainstWriters(table, exclusion)
+    }
+
+    /// `max_connections` less the superuser-reserved connections and the
+    /// sessions open now (this one included), at least 1. A role's own
+    /// `rolconnlimit` caps it too when set.
+    public func concurrentWriterLimit() throws -> Int {
+        let free = try scalar("""
+            SELECT current_setting('max_connections')::int
+                 - current_setting('superuser_reserved_connections')::int
+                 - (SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE backend_type = 'client backend')
+            """)?.integer ?? 0
+        var limit = Int(free)
+        if let roleLimit = try scalar(
+            "SELECT rolconnlimit FROM pg_catalog.pg_roles WHERE rolname = current_user AND rolconnlimit >= 0"
+        )?.integer {
+            let open = try scalar(
+                "SELECT count(*) FROM pg_catalog.pg_stat_activity WHERE usename = current_user"
+            )?.integer ?? 0
+            limit = min(limit, Int(roleLimit - open))
+        }
+        return max(limit, 1)
     }
 
     /// The other sessions holding a lock on `table` that keeps writers'

@@ -14,6 +14,9 @@ extension SQLiteDatabase: TableLocking {
     /// Held already: `BEGIN IMMEDIATE` took the write lock.
     public func tryRunLock() throws -> RunLockHolder? { nil }
 
+    /// Held already, as `tryRunLock`.
+    public func tryParallelRunLock(shared: Bool) throws -> RunLockHolder? { nil }
+
     /// A write transaction holds writers off already. A read-only one does
     /// from its first read, made here so that a busy wait happens now:
     /// "a writer holding PENDING is just waiting on all current SHARED
@@ -29,4 +32,7 @@ extension SQLiteDatabase: TableLocking {
     ) throws -> [LockHolder]? {
         try lockAgainstWriters(table, exclusion)
     }
+
+    /// One writer at a time: a second write transaction waits for the first.
+    public func concurrentWriterLimit() throws -> Int { 1 }
 }
