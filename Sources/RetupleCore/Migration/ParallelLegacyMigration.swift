@@ -113,14 +113,28 @@ extension LegacyMigrationRun {
         )
         var coordinator = migrator.lock
         coordinator.runLockMode = .coordinator
-        try coordinator.transaction {
-            state.run(workers: parallel, workers)
+        // The coordinator's transaction only holds a lock: when it fails
+        // (the server went away under every connection), a worker's own
+        // error says why, and the namespaces that committed are still
+        // reported.
+        var coordinatorFailure: (any Error)?
+        do {
+            try coordinator.transaction {
+                state.run(workers: parallel, workers)
+            }
+        } catch {
+            coordinatorFailure = error
         }
         state.deliverRest()
         if !state.interrupted.isEmpty || migrator.isInterrupted() {
             throw interruption(rolledBack: state.interrupted.map(\.namespace.name))
         }
-        if let fatal = state.fatal { throw fatal }
+        switch (state.fatal, coordinatorFailure) {
+        case let (fatal?, coordinator?): throw ParallelRunState.saysLess(fatal, than: coordinator) ? coordinator : fatal
+        case let (fatal?, nil): throw fatal
+        case let (nil, coordinator?): throw coordinator
+        case (nil, nil): break
+        }
         if asksDrops(migrator) {
             for result in state.finished {
                 do {
@@ -178,6 +192,15 @@ private final class ParallelRunState: @unchecked Sendable {
         self.order = order
         self.dropWhenClean = dropWhenClean
         outcomes = Array(repeating: nil, count: tables.count)
+    }
+
+    /// Whether `error` only says a connection ended while `other` says why:
+    /// when the server stops (a full WAL makes it PANIC), the worker whose
+    /// statement failed gets the server's reason, the others only their
+    /// lost connection, in whatever order they notice. The reason is the
+    /// line the operator needs.
+    static func saysLess(_ error: any Error, than other: any Error) -> Bool {
+        (error as? DatabaseError)?.kind == .connectionLost && (other as? DatabaseError)?.kind != .connectionLost
     }
 
     /// Runs `count` workers and waits for all of them.
@@ -249,7 +272,7 @@ private final class ParallelRunState: @unchecked Sendable {
                 outcome = .interrupted(table)
             } catch {
                 mutex.lock()
-                if fatal == nil { fatal = error }
+                if fatal.map({ Self.saysLess($0, than: error) }) ?? true { fatal = error }
                 mutex.unlock()
                 return
             }
