@@ -58,11 +58,12 @@ final class BusyWait: @unchecked Sendable {
         }
         let waited = (ContinuousClock.now - started).components
         let elapsed = waited.seconds * 1000 + waited.attoseconds / 1_000_000_000_000_000
+        guard elapsed < limit, !lock.withLock({ givenUp }) else { return false }
+        // Said only when the wait goes on: a limit of a second ends it first.
         if !told && elapsed >= noticeAfter {
             told = true
             notice()
         }
-        guard elapsed < limit, !lock.withLock({ givenUp }) else { return false }
         let sleep = min(Self.sleeps[min(Int(attempt), Self.sleeps.count - 1)], limit - elapsed)
         usleep(useconds_t(sleep * 1000))
         return true

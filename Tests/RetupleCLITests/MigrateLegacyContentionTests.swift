@@ -142,7 +142,9 @@ extension MigrateLegacyConcurrencyTests {
             let outcome = try first.wait()
             #expect(outcome.status == 0, "\(outcome.stderr)")
             #expect(second.status == 0, "\(second.stderr)")
-            #expect(second.stderr.isEmpty, "\(second.stderr)")
+            #expect(second.stderrLines == [
+                "waiting for a lock on sqlite database \(workspace.directory.path("keto.db")) held by another connection… (up to 300s, --lock-timeout)",
+            ], "\(second.stderr)")
             #expect(second.stdout.contains("nothing to do for namespace ns0: its legacy table keto_0000000000_relation_tuples was dropped while this run waited for the lock"), "\(second.stdout)")
             #expect(second.stdout.contains("migration finished namespaces=0 migrated=0 already_present=0 broken=0 failed=0"), "\(second.stdout)")
             #expect(try workspace.unifiedRows(namespaceID: 0) == rows)
