@@ -16,7 +16,7 @@ struct BenchPlan {
     var skewedShare = 0.8
 
     /// The sizes the benchmark runs by default.
-    static let issueSizes: [DatabaseBackend: [Int]] = [
+    static let defaultSizes: [DatabaseBackend: [Int]] = [
         .postgres: [100_000, 1_000_000, 10_000_000],
         .sqlite: [100_000, 1_000_000, 5_000_000],
     ]
@@ -26,11 +26,11 @@ struct BenchPlan {
         methods.filter { $0 != .ketoStyle || tuples <= ketoMaxTuples }
     }
 
-    /// The issue's sizes this plan leaves out, as `postgres 10M`.
+    /// The default sizes this plan leaves out, as `postgres 10M`.
     var sizesNotRun: [String] {
         [DatabaseBackend.postgres, .sqlite].flatMap { backend in
             let planned = sizes.first { $0.backend == backend }?.tuples ?? []
-            return Self.issueSizes[backend, default: []].filter { !planned.contains($0) }.map { "\(backend.rawValue) \(sizeName($0))" }
+            return Self.defaultSizes[backend, default: []].filter { !planned.contains($0) }.map { "\(backend.rawValue) \(sizeName($0))" }
         }
     }
 }

@@ -18,7 +18,7 @@ func median(_ values: [Double]) -> Double? {
     return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
-/// 100000 as `100k`, 1000000 as `1M`: the sizes as the issue names them.
+/// 100000 as `100k`, 1000000 as `1M`: the sizes as the results name them.
 func sizeName(_ tuples: Int) -> String {
     if tuples >= 1_000_000, tuples % 1_000_000 == 0 { return "\(tuples / 1_000_000)M" }
     if tuples >= 1_000, tuples % 1_000 == 0 { return "\(tuples / 1_000)k" }

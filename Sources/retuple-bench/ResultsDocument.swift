@@ -83,7 +83,7 @@ struct ResultsDocument {
         }
         let notRun = plan.sizesNotRun
         if !notRun.isEmpty {
-            text += "\nNot run this time (the issue's full list): \(notRun.joined(separator: ", ")).\n"
+            text += "\nNot run this time (of the default sizes): \(notRun.joined(separator: ", ")).\n"
         }
         text += "\n## Medians\n\n" + mediansTable
         text += "\n## Ratios (medians)\n\n" + ratiosTable

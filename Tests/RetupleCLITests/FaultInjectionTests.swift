@@ -34,7 +34,7 @@ struct FaultInjectionTests {
     /// The generated database: rows over four namespaces (the odd ones
     /// clean), a share of broken rows. 44,000 rows (two batches per
     /// namespace) keep 20 trials per backend near two minutes on a debug
-    /// build; `RETUPLE_FAULT_TUPLES=200000` runs the full size
+    /// build; `RETUPLE_FAULT_TUPLES=200000` runs the full size the trials were designed for
     /// (about 13 s per uninterrupted run, ten minutes per backend).
     static let tuples = ProcessInfo.processInfo.environment["RETUPLE_FAULT_TUPLES"].flatMap { Int($0) } ?? 44_000
     static let namespaces = 4
