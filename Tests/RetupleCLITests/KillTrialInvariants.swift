@@ -96,7 +96,8 @@ struct KillTrialInvariants {
     }
 
     /// Invariants over the whole database: no unified row or broken record
-    /// outside the configured namespaces, no tuple twice, a sound file.
+    /// outside the configured namespaces, no tuple twice, the unified
+    /// table's indexes as they were, a sound file.
     private func globalViolations(in database: any Database) throws -> [String] {
         var violations: [String] = []
         let ids = template.namespaces.map { String($0.namespace.id) }.joined(separator: ", ")
@@ -113,6 +114,10 @@ struct KillTrialInvariants {
         if try database.tableExists(BrokenTupleTable.name) {
             let strayRecords = try count("SELECT count(*) FROM \(BrokenTupleTable.name) WHERE namespace_id NOT IN (\(ids))", [], in: database)
             if strayRecords > 0 { violations.append("\(strayRecords) broken records of namespaces that have no legacy table") }
+        }
+        let indexes = try database.indexDefinitions(of: "keto_relation_tuples")
+        if indexes != template.unifiedIndexes {
+            violations.append("keto_relation_tuples has the indexes \(indexes), not \(template.unifiedIndexes)")
         }
         if database.backend == .sqlite, let check = try database.scalar("PRAGMA integrity_check")?.text, check != "ok" {
             violations.append("PRAGMA integrity_check: \(check)")

@@ -43,10 +43,15 @@ final class KillTrialTemplate {
 
     let workspace: LegacyWorkspace
     let namespaces: [ExpectedNamespace]
+    /// The definitions of `keto_relation_tuples`' indexes as `migrate up`
+    /// made them: a run that ends however it ends must leave them so (the
+    /// first namespace on SQLite rebuilds them in its transaction).
+    let unifiedIndexes: [String]
 
-    private init(workspace: LegacyWorkspace, namespaces: [ExpectedNamespace]) {
+    private init(workspace: LegacyWorkspace, namespaces: [ExpectedNamespace], unifiedIndexes: [String]) {
         self.workspace = workspace
         self.namespaces = namespaces
+        self.unifiedIndexes = unifiedIndexes
     }
 
     var backend: DatabaseBackend { workspace.backend }
@@ -61,7 +66,7 @@ final class KillTrialTemplate {
         _ backend: DatabaseBackend, tuples: Int, namespaces: Int, brokenShare: Double, _ body: (KillTrialTemplate) throws -> Void
     ) throws {
         try LegacyWorkspace.with(backend, .generated(tuples: tuples, namespaces: namespaces, brokenShare: brokenShare)) { workspace in
-            let expected = try workspace.withDatabase { database in
+            let (expected, indexes) = try workspace.withDatabase { database in
                 let configuration = try Configuration.load(path: workspace.configPath)
                 let networkID = try Network.currentID(in: database).flatMap(UUID.init(uuidString:))
                 guard let network = networkID else { throw TestSupportError("no network in \(workspace.dsn)") }
@@ -75,7 +80,7 @@ final class KillTrialTemplate {
                         broken INTEGER NOT NULL
                     )
                     """)
-                return try database.legacyTables(configuredBy: configuration).map { table in
+                let expected = try database.legacyTables(configuredBy: configuration).map { table in
                     if table.namespace.id % 2 == 1 {
                         // Every generated broken row has an object other than `object-…`.
                         try database.execute("DELETE FROM \(quoteIdentifier(table.name)) WHERE object IS NULL OR object NOT LIKE 'object-%'")
@@ -83,8 +88,9 @@ final class KillTrialTemplate {
                     try database.execute("CREATE TABLE \(pristineTable(table.namespace)) AS SELECT * FROM \(quoteIdentifier(table.name))")
                     return try expectations(of: table, networkID: network, configuration: configuration, in: database)
                 }
+                return (expected, try database.indexDefinitions(of: "keto_relation_tuples"))
             }
-            try body(KillTrialTemplate(workspace: workspace, namespaces: expected))
+            try body(KillTrialTemplate(workspace: workspace, namespaces: expected, unifiedIndexes: indexes))
         }
     }
 

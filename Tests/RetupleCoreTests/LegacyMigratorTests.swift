@@ -90,6 +90,7 @@ struct LegacyMigratorTests {
         try withMigrator(backend, tuples: 50_000) { migrator, plan, directory in
             let database = migrator.database
             let expected = try expectedRows(of: database, namespaces: plan.namespaces)
+            let indexes = try database.indexDefinitions(of: "keto_relation_tuples")
             let report = BrokenTupleReport(path: directory.path("report.jsonl"))
             let results = try migrator.legacyTables(named: nil).map {
                 try migrator.migrate($0, report: report, dropWhenClean: false, dryRun: false, maxBroken: nil)
@@ -103,6 +104,12 @@ struct LegacyMigratorTests {
             #expect(try database.rowCount(of: BrokenTupleTable.name) == expected.broken)
             #expect(report.lineCount == expected.broken)
             #expect(try database.scalar("SELECT count(DISTINCT nid) FROM keto_relation_tuples")?.integer == 1)
+            // SQLite built them again after the first namespace (`IndexDeferral`).
+            #expect(try database.indexDefinitions(of: "keto_relation_tuples") == indexes)
+            #expect(indexes.count == 4)
+            if backend == .sqlite {
+                #expect(try database.scalar("PRAGMA integrity_check")?.text == "ok")
+            }
 
             // A re-run writes nothing and finds everything.
             let again = try migrator.legacyTables(named: nil).map {
@@ -145,8 +152,10 @@ struct LegacyMigratorTests {
         try withMigrator(backend, tuples: 3_000) { migrator, _, directory in
             let table = try #require(try migrator.legacyTables(named: "ns0").first)
             let report = BrokenTupleReport(path: directory.path("r.jsonl"))
+            let indexes = try migrator.database.indexDefinitions(of: "keto_relation_tuples")
             let dry = try migrator.migrate(table, report: report, dropWhenClean: true, dryRun: true, maxBroken: nil)
             #expect(dry.migrated > 0 && dry.broken > 0 && !dry.dropped)
+            #expect(try migrator.database.indexDefinitions(of: "keto_relation_tuples") == indexes)
             #expect(try migrator.database.rowCount(of: "keto_relation_tuples") == 0)
             #expect(try !migrator.database.tableExists(BrokenTupleTable.name))
             #expect(report.lineCount == dry.broken && report.isCreated)

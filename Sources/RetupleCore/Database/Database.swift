@@ -23,7 +23,7 @@ public enum DatabaseBackend: String, Sendable, CaseIterable {
 /// on both backends) or streamed through `bulkInsert`. Identifiers come
 /// from code, never from data. A failure of the database is thrown as a
 /// `DatabaseError` of a kind feature code can decide on.
-public protocol Database: AnyObject, SQLDialect, LatestSchemaDialect, SchemaInspection, DatabaseCatalog, TableLocking, PrivilegeChecking, BackendDiagnostics, QueryCancelling {
+public protocol Database: AnyObject, SQLDialect, LatestSchemaDialect, SchemaInspection, DatabaseCatalog, TableLocking, PrivilegeChecking, BackendDiagnostics, QueryCancelling, IndexDeferral {
     /// Which backend this is, for messages and tests; feature code never
     /// branches on it.
     var backend: DatabaseBackend { get }

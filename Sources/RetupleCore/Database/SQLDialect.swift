@@ -42,6 +42,15 @@ public protocol SQLDialect {
     /// `CREATE TABLE networks (…)` as Keto v0.7 made it on this backend.
     var networksTableDefinition: String { get }
 
+    /// Written after a legacy table's name in the query that reads all of
+    /// its rows in the unified indexes' order. SQLite: `NOT INDEXED`, so
+    /// the table is read front to back and sorted, rather than walked
+    /// through its `(object, relation)` index with one look-up per row,
+    /// which costs a random page read per row once the table outgrows the
+    /// page cache (benchmarks/ANALYSIS.md). Empty on PostgreSQL, where the
+    /// planner chooses.
+    var legacyFullReadHint: String { get }
+
     /// Sets the connection up for writing a whole namespace in one
     /// transaction; `pageCacheMiB` is the SQLite page cache it may fill
     /// (ignored where the server manages its own memory).

@@ -242,9 +242,10 @@ public final class LegacyMigrator {
     /// The query that streams a legacy table's rows, `commit_time` as the
     /// transformation reads it (`SQLDialect.legacyCommitTimeExpression`), in the order of
     /// the unified indexes (`object, relation`, then the subject), so that
-    /// their inserts land next to each other instead of all over them.
+    /// their inserts land next to each other instead of all over them; read
+    /// as `SQLDialect.legacyFullReadHint` says.
     func legacyRowsQuery(_ table: LegacyTable) -> String {
-        "SELECT shard_id, object, relation, subject, \(source.legacyCommitTimeExpression) FROM \(quoteIdentifier(table.name)) ORDER BY object, relation, subject"
+        "SELECT shard_id, object, relation, subject, \(source.legacyCommitTimeExpression) FROM \(quoteIdentifier(table.name)) \(source.legacyFullReadHint) ORDER BY object, relation, subject"
     }
 
     var networkIDValue: DatabaseValue { .text(networkID) }
@@ -325,13 +326,13 @@ public final class LegacyMigrator {
             progress?.advanced(to: readSoFar)
         }
 
-        logger.trace(.reading, of: table)
-        let read: Int
-        if transformsConcurrently {
-            read = try pipelineRows(of: table) { outcomes, readSoFar in
-                try write(outcomes, count: outcomes.count, readSoFar: readSoFar)
+        func readAndWrite() throws -> Int {
+            logger.trace(.reading, of: table)
+            if transformsConcurrently {
+                return try pipelineRows(of: table) { outcomes, readSoFar in
+                    try write(outcomes, count: outcomes.count, readSoFar: readSoFar)
+                }
             }
-        } else {
             var transformer = transformer(for: table)
             var rows = 0
             var batch: [LegacyTuple] = []
@@ -350,9 +351,14 @@ public final class LegacyMigrator {
                 }
             }
             try writeBatch()
-            read = rows
+            return rows
         }
-        logger.trace(.finishing, of: table)
+
+        let read = try database.fillingWithIndexesDeferred(UnifiedTupleWriter.table) {
+            let read = try readAndWrite()
+            logger.trace(.finishing, of: table)
+            return read
+        }
         let written = writer.counts
         try BrokenTupleTable.resolveMigrated(in: table.namespace, networkID: networkID, database: database)
         result.migrated = written.inserted

@@ -14,6 +14,7 @@ extension PostgresDatabase: SQLDialect {
     /// No: skipping means COPY into a temporary table, then
     /// `INSERT … ON CONFLICT`; a namespace with no rows yet is copied straight in.
     public var skipsPresentRowsCheaply: Bool { false }
+    public var legacyFullReadHint: String { "" }
 
     public var networksTableDefinition: String {
         """

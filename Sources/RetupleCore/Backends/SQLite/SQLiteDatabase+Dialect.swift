@@ -11,6 +11,7 @@ extension SQLiteDatabase: SQLDialect {
     public var timestampColumnType: String { "DATETIME" }
     public var legacyValueColumnType: String { "" }
     public var skipsPresentRowsCheaply: Bool { true }
+    public var legacyFullReadHint: String { "NOT INDEXED" }
 
     public var networksTableDefinition: String {
         """
