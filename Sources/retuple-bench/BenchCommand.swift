@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
     var runs = 3
 
     @Option(help: "Methods to run, among a,a1,b,c,d,e,f (a1: retuple --jobs 1; e, f: the latest form).")
-    var methods = "a,a1,b,c,d"
+    var methods = "a,a1,b,c,d,e"
 
     @Option(help: "PostgreSQL sizes of the skewed dataset (one namespace holds --skewed-share of the rows), or none.")
     var skewedPostgresSizes = "1M"
@@ -41,6 +41,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Run (d), the Keto-style reference, only up to this many tuples.")
     var ketoMaxTuples = 100_000
+
+    @Option(help: "Run (e) and (f), the latest form, only up to this many tuples.")
+    var latestMaxTuples = 1_000_000
 
     @Option(help: "Namespaces the generated tuples are spread over.")
     var namespaces = 3
@@ -138,7 +141,7 @@ struct BenchCommand: ParsableCommand {
             runs: runs, methods: Array(Set(chosen)).sorted(), ketoMaxTuples: ketoMaxTuples,
             dataset: DatasetPlan(tuples: 0, namespaces: namespaces, seed: seed, brokenShare: brokenShare),
             skewedSizes: [(.postgres, try sizes(skewedPostgresSizes, "--skewed-postgres-sizes")), (.sqlite, try sizes(skewedSqliteSizes, "--skewed-sqlite-sizes"))],
-            skewedShare: skewedShare
+            skewedShare: skewedShare, latestMaxTuples: latestMaxTuples
         )
     }
 

@@ -35,6 +35,7 @@ struct BenchGoal {
                 ratioGoal("\(name), 1M: retuple ≤ 1.0× (b) INSERT…SELECT", "a/b", summary.ratio(.retuple, .insertSelect, backend, 1_000_000)) { $0 <= 1.0 },
             ]
         }
+        goals.append(ratioGoal("\(name), 1M: (e) into the latest form ≤ 1.3× (a)", "e/a", summary.ratio(.retupleLatest, .retuple, backend, 1_000_000)) { $0 <= 1.3 })
         goals.append(ratioGoal("\(name), 100k: retuple ≥ 25× faster than (d) Keto-style", "d/a", summary.ratio(.ketoStyle, .retuple, backend, 100_000)) { $0 >= 25 })
         goals.append(flatMemoryGoal(name, backend, largest, summary))
         goals.append(memoryBudgetGoal(name, backend, summary))
