@@ -71,7 +71,7 @@ struct MigrateLegacyCommand: ParsableCommand {
     @Option(help: "Namespaces that migrate at once: a number, or auto (one per namespace, capped by this machine's cores and the server's free connections). SQLite and the latest form: above 1, rows are transformed on a second thread.")
     var jobs = "auto"
 
-    @Option(help: "SQLite: the page cache in MiB the migration may fill; it counts in retuple's memory, and a smaller one writes more pages mid-transaction.")
+    @Option(help: "SQLite: the page cache in MiB the migration may fill, and about as much again for sorting; both count in retuple's memory, and a smaller cache writes more pages mid-transaction.")
     var sqliteCacheMib = LegacyMigrator.defaultSQLitePageCacheMiB
 
     func validate() throws {
