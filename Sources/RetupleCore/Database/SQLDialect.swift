@@ -42,14 +42,17 @@ public protocol SQLDialect {
     /// `CREATE TABLE networks (…)` as Keto v0.7 made it on this backend.
     var networksTableDefinition: String { get }
 
-    /// Written after a legacy table's name in the query that reads all of
-    /// its rows in the unified indexes' order. SQLite: `NOT INDEXED`, so
-    /// the table is read front to back and sorted, rather than walked
-    /// through its `(object, relation)` index with one look-up per row,
-    /// which costs a random page read per row once the table outgrows the
-    /// page cache (benchmarks/ANALYSIS.md). Empty on PostgreSQL, where the
-    /// planner chooses.
-    var legacyFullReadHint: String { get }
+    /// The query reading every row of legacy table `table` (quoted), the
+    /// select list `columns`, sorted by `order`: the table read front to
+    /// back and sorted, never walked through one of its indexes. Following
+    /// the `(object, relation)` index reads the rows where they lie, a
+    /// random page per row once the table outgrows the cache, and on
+    /// PostgreSQL it fills `shared_buffers` with legacy pages, pushing out
+    /// the unified indexes the same transaction writes; a full scan goes
+    /// through a small ring of buffers instead (benchmarks/ANALYSIS.md).
+    /// The sort spills to temporary files past its memory.
+    func legacyFullRead(of table: String, columns: String, orderedBy order: String) -> String
+
 
     /// Sets the connection up for writing a whole namespace in one
     /// transaction; `pageCacheMiB` is the SQLite page cache it may fill

@@ -243,9 +243,13 @@ public final class LegacyMigrator {
     /// transformation reads it (`SQLDialect.legacyCommitTimeExpression`), in the order of
     /// the unified indexes (`object, relation`, then the subject), so that
     /// their inserts land next to each other instead of all over them; read
-    /// as `SQLDialect.legacyFullReadHint` says.
+    /// in full and sorted (`SQLDialect.legacyFullRead`).
     func legacyRowsQuery(_ table: LegacyTable) -> String {
-        "SELECT shard_id, object, relation, subject, \(source.legacyCommitTimeExpression) FROM \(quoteIdentifier(table.name)) \(source.legacyFullReadHint) ORDER BY object, relation, subject"
+        source.legacyFullRead(
+            of: quoteIdentifier(table.name),
+            columns: "shard_id, object, relation, subject, \(source.legacyCommitTimeExpression)",
+            orderedBy: "object, relation, subject"
+        )
     }
 
     var networkIDValue: DatabaseValue { .text(networkID) }

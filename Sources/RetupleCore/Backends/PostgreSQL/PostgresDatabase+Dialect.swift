@@ -14,7 +14,14 @@ extension PostgresDatabase: SQLDialect {
     /// No: skipping means COPY into a temporary table, then
     /// `INSERT … ON CONFLICT`; a namespace with no rows yet is copied straight in.
     public var skipsPresentRowsCheaply: Bool { false }
-    public var legacyFullReadHint: String { "" }
+
+    /// A subquery with `OFFSET 0` is planned on its own, with no order
+    /// asked of it, so it is a sequential scan, and the sort comes after;
+    /// a cursor is otherwise planned for its first rows, which favours the
+    /// index.
+    public func legacyFullRead(of table: String, columns: String, orderedBy order: String) -> String {
+        "SELECT * FROM (SELECT \(columns) FROM \(table) OFFSET 0) AS legacy ORDER BY \(order)"
+    }
 
     public var networksTableDefinition: String {
         """

@@ -11,7 +11,11 @@ extension SQLiteDatabase: SQLDialect {
     public var timestampColumnType: String { "DATETIME" }
     public var legacyValueColumnType: String { "" }
     public var skipsPresentRowsCheaply: Bool { true }
-    public var legacyFullReadHint: String { "NOT INDEXED" }
+
+    /// `NOT INDEXED` keeps SQLite from following the index.
+    public func legacyFullRead(of table: String, columns: String, orderedBy order: String) -> String {
+        "SELECT \(columns) FROM \(table) NOT INDEXED ORDER BY \(order)"
+    }
 
     public var networksTableDefinition: String {
         """
