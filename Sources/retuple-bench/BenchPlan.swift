@@ -15,7 +15,7 @@ struct BenchPlan {
     /// The first namespace's share in the skewed datasets.
     var skewedShare = 0.8
     /// (e) and (f), the latest form, run only up to this many tuples: its
-    /// goal is set at 1M, and each of them takes about twice (a)'s time.
+    /// goal is set at 1M, and (e) takes three to four times (a)'s time.
     var latestMaxTuples = 1_000_000
 
     /// The sizes the benchmark runs by default.

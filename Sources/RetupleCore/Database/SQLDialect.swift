@@ -53,7 +53,6 @@ public protocol SQLDialect {
     /// The sort spills to temporary files past its memory.
     func legacyFullRead(of table: String, columns: String, orderedBy order: String) -> String
 
-
     /// Sets the connection up for writing a whole namespace in one
     /// transaction; `pageCacheMiB` is the SQLite page cache it may fill
     /// (ignored where the server manages its own memory).
